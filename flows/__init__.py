@@ -1,0 +1,1 @@
+"""Prefect flows for tubewiki: thin wrappers that add retries, limits and artifacts."""

@@ -1,0 +1,53 @@
+"""The `ingest-video` flow: one video, fetched or read from a file, into the vault."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import flows.settings  # noqa: F401
+from flows.tasks import analyse_video, fetch_source, learn_vault, save_to_cache, write_notes
+from prefect import flow
+from prefect.artifacts import create_markdown_artifact
+
+from tubewiki.pipeline import Request, RunReport
+from tubewiki.report import run_markdown
+from tubewiki.youtube import ProxySettings, parse_video_id
+
+
+def publish(report: RunReport) -> None:
+    create_markdown_artifact(
+        markdown=run_markdown(report),
+        key=f"tubewiki-{report.kind}",
+        description=f"notes created and updated by tubewiki run {report.run_id}",
+    )
+
+
+@flow(name="ingest-video", log_prints=True)
+def ingest_video(
+    video: str,
+    transcript: str | None = None,
+    title: str | None = None,
+    channel: str | None = None,
+    vault: str = "notes",
+    languages: list[str] | None = None,
+    force: bool = False,
+) -> RunReport:
+    """Ingest one video; `video` is an 11-character id or any YouTube URL.
+
+    Proxy settings come from the TUBEWIKI_PROXY_* / TUBEWIKI_WEBSHARE_*
+    environment, never from parameters, so no secret is stored with the run.
+    """
+    request = Request(
+        video_id=parse_video_id(video),
+        transcript_file=Path(transcript) if transcript else None,
+        title=title,
+        channel=channel,
+        languages=tuple(languages or ("en",)),
+    )
+    root = Path(vault)
+    source = fetch_source(request, root, ProxySettings.from_env())
+    save_to_cache(root, source)
+    item = analyse_video(source, learn_vault(root))
+    report = write_notes(root, [(source, item)], force=force)
+    publish(report)
+    return report

@@ -1,0 +1,79 @@
+"""Prefect tasks, one library call each. Only the network step retries."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import flows.settings  # noqa: F401  (must run before Prefect reads its settings)
+from prefect import Task, task
+from prefect.cache_policies import NO_CACHE
+from prefect.client.schemas.objects import TaskRun
+from prefect.concurrency.sync import rate_limit
+from prefect.states import State
+from prefect.tasks import exponential_backoff
+
+from tubewiki import cache, pipeline
+from tubewiki.cache import Source
+from tubewiki.errors import TubewikiError
+from tubewiki.ledger import RunKind
+from tubewiki.pipeline import Lexicon, Request, RunReport
+from tubewiki.plan import VideoInput
+from tubewiki.youtube import ProxySettings
+
+YOUTUBE_LIMIT = "youtube-requests"
+
+
+def transient_only(task: Task[..., object], task_run: TaskRun, state: State[object]) -> bool:
+    """Retry network trouble and rate limits, never a permanent refusal."""
+    try:
+        state.result()
+    except TubewikiError as exc:
+        return exc.transient
+    except Exception:
+        return False
+    return False
+
+
+@task(
+    retries=4,
+    retry_delay_seconds=exponential_backoff(backoff_factor=5),
+    retry_jitter_factor=0.5,
+    retry_condition_fn=transient_only,
+    task_run_name="fetch {request.video_id}",
+    cache_policy=NO_CACHE,
+)
+def fetch_source(request: Request, vault: Path, proxy: ProxySettings | None = None) -> Source:
+    if request.transcript_file is None:
+        rate_limit(YOUTUBE_LIMIT, strict=False)
+    return pipeline.acquire(request, vault=vault, proxy=proxy)
+
+
+@task(task_run_name="cache {source.meta.video_id}", cache_policy=NO_CACHE)
+def save_to_cache(vault: Path, source: Source) -> None:
+    cache.save(vault, source)
+
+
+@task(cache_policy=NO_CACHE)
+def learn_vault(vault: Path) -> Lexicon:
+    return pipeline.learn(vault)
+
+
+@task(task_run_name="analyse {source.meta.video_id}", cache_policy=NO_CACHE)
+def analyse_video(source: Source, lexicon: Lexicon) -> VideoInput:
+    return pipeline.analyse(source, lexicon)
+
+
+@task(cache_policy=NO_CACHE)
+def write_notes(
+    vault: Path,
+    items: list[tuple[Source, VideoInput]],
+    kind: RunKind = "ingest",
+    force: bool = False,
+    lock_timeout: float = pipeline.DEFAULT_LOCK_TIMEOUT,
+) -> RunReport:
+    return pipeline.write(vault, items, kind=kind, force=force, lock_timeout=lock_timeout)
+
+
+@task(cache_policy=NO_CACHE)
+def load_cached_sources(vault: Path) -> list[Source]:
+    return pipeline.rebuild_sources(vault)

@@ -1,0 +1,247 @@
+"""The ledger: runs, per-note changes with full texts, and video history."""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tubewiki.errors import ReviewError, VaultError
+from tubewiki.journal import STATE_DIR
+from tubewiki.ledger import LEDGER_FILE, SCHEMA_VERSION, ChangeRow, Ledger, VideoRow
+
+
+class Clock:
+    """A settable clock so times and run ids are predictable."""
+
+    def __init__(self) -> None:
+        self.now = "2026-11-26T11:05:01Z"
+
+    def __call__(self) -> str:
+        return self.now
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def ledger(tmp_path: Path, clock: Clock) -> Iterator[Ledger]:
+    with Ledger(tmp_path / "ledger.sqlite", clock=clock) as opened:
+        yield opened
+
+
+# -- runs -------------------------------------------------------------------------
+
+
+def test_start_finish_and_list_runs(ledger: Ledger, clock: Clock) -> None:
+    first = ledger.start_run("ingest", ["dQw4w9WgXcQ"])
+    assert re.fullmatch(r"20261126T110501-[0-9a-f]{4}", first)
+    row = ledger.run(first)
+    assert (row.kind, row.status, row.started, row.finished) == (
+        "ingest",
+        "running",
+        "2026-11-26T11:05:01Z",
+        None,
+    )
+    assert row.videos == ("dQw4w9WgXcQ",)
+
+    clock.now = "2026-11-26T11:06:00Z"
+    ledger.finish_run(first, "ok", summary={"created": 3, "updated": ["a.md"]})
+    second = ledger.start_run("watch")
+    ledger.finish_run(second, "failed", error="network down")
+
+    runs = ledger.runs()
+    assert [r.run_id for r in runs] == [second, first]
+    assert runs[1].status == "ok" and runs[1].finished == "2026-11-26T11:06:00Z"
+    assert runs[1].summary == {"created": 3, "updated": ["a.md"]}
+    assert (runs[0].status, runs[0].error, runs[0].videos) == ("failed", "network down", ())
+    assert [r.run_id for r in ledger.runs(limit=1)] == [second]
+    third = ledger.start_run("backfill")
+    assert [r.run_id for r in ledger.runs(status="running")] == [third]
+    assert [r.run_id for r in ledger.runs(limit=-1)] == [third, second, first]
+
+
+def test_run_lookup_by_last_and_prefix(ledger: Ledger, clock: Clock) -> None:
+    clock.now = "2026-01-01T00:00:00Z"
+    old = ledger.start_run("ingest")
+    clock.now = "2026-02-01T00:00:00Z"
+    new_a = ledger.start_run("rebuild")
+    new_b = ledger.start_run("revert")
+    assert ledger.run("last").run_id == new_b
+    assert ledger.run(old).run_id == old
+    assert ledger.run(new_a).run_id == new_a
+    assert ledger.run("20260101").run_id == old
+    with pytest.raises(ReviewError, match="ambiguous") as info:
+        ledger.run("20260201")
+    assert "\n" not in str(info.value)
+
+
+def test_unknown_run_is_a_one_line_review_error(ledger: Ledger) -> None:
+    with pytest.raises(ReviewError, match="no runs yet"):
+        ledger.run("last")
+    known = ledger.start_run("ingest")
+    for ref in ("nope", "", "2099"):
+        with pytest.raises(ReviewError, match="no run matches") as info:
+            ledger.run(ref)
+        assert known in str(info.value) and "\n" not in str(info.value)
+    with pytest.raises(ReviewError):
+        ledger.finish_run("nope", "ok")
+
+
+def test_bad_kind_or_status_is_rejected(ledger: Ledger) -> None:
+    with pytest.raises(ValueError, match="run kind"):
+        ledger.start_run("ingestt")  # type: ignore[arg-type]
+    run_id = ledger.start_run("ingest")
+    with pytest.raises(ValueError, match="run status"):
+        ledger.finish_run(run_id, "done")  # type: ignore[arg-type]
+
+
+# -- changes ----------------------------------------------------------------------
+
+
+def test_record_and_read_changes(ledger: Ledger) -> None:
+    run_id = ledger.start_run("ingest")
+    changes = [
+        ChangeRow("notes/ch/v.md", "created", None, "---\ntitle: v\n---\nbody é\n"),
+        ChangeRow("notes/entities/e.md", "updated", "old\n", "new\n", {"sections_added": ["ID1"]}),
+        ChangeRow("notes/x.md", "deleted", "gone\n", None),
+        ChangeRow("notes/entities/f.md", "conflict", "mine\n", "mine\n", {"conflicting": ["ID1"]}),
+    ]
+    ledger.record_changes(run_id, changes)
+    assert ledger.changes(run_id) == sorted(changes, key=lambda c: c.path)
+    assert ledger.changes("other") == []
+
+
+def test_a_path_changed_twice_in_one_run_keeps_the_first_before(ledger: Ledger) -> None:
+    run_id = ledger.start_run("watch")
+    ledger.record_changes(run_id, [ChangeRow("e.md", "updated", "v0", "v1", {"added": ["A"]})])
+    ledger.record_changes(run_id, [ChangeRow("e.md", "updated", "v1", "v2", {"added": ["B"]})])
+    ledger.record_changes(run_id, [ChangeRow("n.md", "created", None, "n1")])
+    ledger.record_changes(run_id, [ChangeRow("n.md", "updated", "n1", "n2")])
+    ledger.record_changes(run_id, [ChangeRow("t.md", "created", None, "t1")])
+    ledger.record_changes(run_id, [ChangeRow("t.md", "deleted", "t1", None)])
+    assert ledger.changes(run_id) == [
+        ChangeRow("e.md", "updated", "v0", "v2", {"added": ["A", "B"]}),
+        ChangeRow("n.md", "created", None, "n2"),
+    ]
+
+
+def test_changes_need_a_known_run(ledger: Ledger) -> None:
+    with pytest.raises(ReviewError):
+        ledger.record_changes("nope", [ChangeRow("a.md", "created", None, "a")])
+
+
+def test_later_runs_touching(ledger: Ledger) -> None:
+    def run(kind: str, status: str, paths: list[str]) -> str:
+        run_id = ledger.start_run(kind)  # type: ignore[arg-type]
+        ledger.record_changes(run_id, [ChangeRow(p, "updated", "x", "y") for p in paths])
+        ledger.finish_run(run_id, status)  # type: ignore[arg-type]
+        return run_id
+
+    target = run("ingest", "ok", ["a.md", "b.md", "c.md"])
+    earlier_touch = run("ingest", "ok", ["a.md"])  # later in time than target
+    run("ingest", "failed", ["b.md"])
+    run("watch", "rolled_back", ["c.md"])
+    last = run("rebuild", "ok", ["a.md", "b.md", "z.md"])
+    assert ledger.later_runs_touching(target, ["a.md", "b.md", "c.md"]) == {
+        "a.md": [earlier_touch, last],
+        "b.md": [last],
+    }
+    assert ledger.later_runs_touching(last, ["a.md"]) == {}
+    assert ledger.later_runs_touching(target, []) == {}
+    with pytest.raises(ReviewError):
+        ledger.later_runs_touching("nope", ["a.md"])
+
+
+# -- videos -----------------------------------------------------------------------
+
+
+def test_video_upsert_and_read(ledger: Ledger) -> None:
+    assert ledger.video("dQw4w9WgXcQ") is None
+    row = VideoRow(
+        "dQw4w9WgXcQ",
+        "ingested",
+        title="Never",
+        channel="rick",
+        transcript_kind="manual",
+        language="en",
+        transcript_hash="sha256:abc",
+        notes=("notes/rick/never.md", "notes/entities/rick.md"),
+        source="channel:rick",
+    )
+    ledger.upsert_video(row)
+    assert ledger.video("dQw4w9WgXcQ") == row
+    ledger.upsert_video(VideoRow("aaaaaaaaaaa", "pending"))
+    assert [v.video_id for v in ledger.videos()] == ["aaaaaaaaaaa", "dQw4w9WgXcQ"]
+    assert [v.video_id for v in ledger.videos("pending")] == ["aaaaaaaaaaa"]
+    with pytest.raises(ValueError, match="video status"):
+        ledger.upsert_video(VideoRow("bbbbbbbbbbb", "done"))
+
+
+def test_record_attempt_counts_failures_and_backs_off(ledger: Ledger, clock: Clock) -> None:
+    vid = "dQw4w9WgXcQ"
+    clock.now = "2026-01-01T10:00:00Z"
+    row = ledger.record_attempt(
+        vid, status="failed_transient", error="429", next_attempt="2026-01-01T11:00:00Z"
+    )
+    assert (row.attempts, row.last_error, row.last_attempt) == (1, "429", "2026-01-01T10:00:00Z")
+    assert ledger.due_videos() == []
+    assert [v.video_id for v in ledger.due_videos("2026-01-01T11:00:00Z")] == [vid]
+
+    clock.now = "2026-01-01T11:00:05Z"
+    row = ledger.record_attempt(vid, status="failed_transient", error="blocked", title="T")
+    assert (row.attempts, row.last_error, row.title) == (2, "blocked", "T")
+    assert ledger.due_videos() == [row]
+
+    row = ledger.record_attempt(vid, status="ingested", notes=["notes/c/t.md"], language="en")
+    assert ledger.video(vid) == row
+    assert (row.status, row.attempts, row.last_error, row.next_attempt) == (
+        "ingested",
+        0,
+        None,
+        None,
+    )
+    assert (row.notes, row.title, row.language) == (("notes/c/t.md",), "T", "en")
+    assert ledger.due_videos() == []
+
+    row = ledger.record_attempt("bbbbbbbbbbb", status="failed_permanent", error="disabled")
+    assert (row.status, row.attempts) == ("failed_permanent", 1)
+    with pytest.raises(TypeError):
+        ledger.record_attempt(vid, status="ingested", attempts=5)
+
+
+# -- the database -----------------------------------------------------------------
+
+
+def test_open_creates_the_schema_in_the_state_dir_and_persists(tmp_path: Path) -> None:
+    with Ledger.open(tmp_path) as ledger:
+        run_id = ledger.start_run("ingest")
+    path = tmp_path / STATE_DIR / LEDGER_FILE
+    assert path.is_file() and not path.name.endswith(".md")
+    db = sqlite3.connect(path)
+    assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+    assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    db.close()
+    with Ledger.open(tmp_path) as ledger:
+        assert ledger.run("last").run_id == run_id
+
+
+def test_a_newer_schema_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "ledger.sqlite"
+    db = sqlite3.connect(path)
+    db.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
+    db.close()
+    with pytest.raises(VaultError, match="newer tubewiki"):
+        Ledger(path)
+
+
+def test_a_corrupt_ledger_is_a_vault_error(tmp_path: Path) -> None:
+    path = tmp_path / "ledger.sqlite"
+    path.write_bytes(b"this is not a database" * 100)
+    with pytest.raises(VaultError, match="cannot open the ledger"):
+        Ledger(path)

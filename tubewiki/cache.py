@@ -1,0 +1,96 @@
+"""The raw transcript cache: every transcript a run used, kept in the vault.
+
+Each video's snippets and metadata are stored as they were fetched or read,
+under `VAULT/.tubewiki/transcripts/`, so `rebuild` can re-render the whole
+vault after a template or extractor change with no network at all.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from tubewiki.errors import VaultError
+from tubewiki.journal import state_dir
+from tubewiki.types import Chapter, Snippet, Transcript, TranscriptKind, VideoMeta
+
+CACHE_DIR = "transcripts"
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    """One video's raw inputs: what was said, and what the video is called."""
+
+    meta: VideoMeta
+    transcript: Transcript
+
+    @property
+    def transcript_hash(self) -> str:
+        return hashlib.sha256(to_json(self).encode()).hexdigest()[:16]
+
+
+def to_json(source: Source) -> str:
+    meta, transcript = source.meta, source.transcript
+    data = {
+        "video_id": meta.video_id,
+        "title": meta.title,
+        "channel": meta.channel,
+        "channel_id": meta.channel_id,
+        "chapters": [[c.start, c.title] for c in meta.chapters],
+        "language": transcript.language,
+        "kind": str(transcript.kind),
+        "snippets": [
+            {"text": s.text, "start": s.start, "duration": s.duration} for s in transcript.snippets
+        ],
+    }
+    return json.dumps(data, ensure_ascii=False, indent=1) + "\n"
+
+
+def from_json(text: str) -> Source:
+    data = json.loads(text)
+    video_id = data["video_id"]
+    meta = VideoMeta(
+        video_id=video_id,
+        title=data["title"],
+        channel=data["channel"],
+        channel_id=data.get("channel_id", ""),
+        chapters=tuple(Chapter(float(s), str(t)) for s, t in data.get("chapters", [])),
+    )
+    snippets = tuple(
+        Snippet(str(s["text"]), float(s["start"]), float(s["duration"])) for s in data["snippets"]
+    )
+    kind = TranscriptKind(data.get("kind", "file"))
+    return Source(meta, Transcript(video_id, snippets, data.get("language", "en"), kind))
+
+
+def cache_path(vault: Path, video_id: str) -> Path:
+    return state_dir(vault) / CACHE_DIR / f"{video_id}.json"
+
+
+def save(vault: Path, source: Source) -> None:
+    """Write atomically: a crash leaves the old cache file or the new one."""
+    path = cache_path(vault, source.meta.video_id)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".json.tmp")
+    tmp.write_text(to_json(source), encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def load(vault: Path, video_id: str) -> Source | None:
+    path = cache_path(vault, video_id)
+    if not path.is_file():
+        return None
+    try:
+        return from_json(path.read_text(encoding="utf-8"))
+    except (ValueError, KeyError, TypeError) as exc:
+        raise VaultError(
+            f"cached transcript '{path}' is corrupt ({exc}); delete it and ingest the video again"
+        ) from exc
+
+
+def cached_ids(vault: Path) -> list[str]:
+    folder = state_dir(vault) / CACHE_DIR
+    return sorted(p.stem for p in folder.glob("*.json")) if folder.is_dir() else []

@@ -1,0 +1,240 @@
+"""Turn raw mentions into the entities of one video, with stable slugs.
+
+Speakers say "Elon", "Musk" and "Elon Musk's" for one person; the NER model
+labels the same company ORG in one sentence and PERSON in the next. Here the
+mentions of a video are grouped into one entity each: possessives and leading
+articles are stripped, first and last names join the full name, near-identical
+spellings merge (rapidfuzz), and names the vault already knows keep the slug of
+their note. Only entities mentioned often enough, or already in the vault,
+survive.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from rapidfuzz import fuzz
+
+from tubewiki.extract import KnownEntity, RawMention
+from tubewiki.slugs import slugify
+from tubewiki.types import Entity
+
+CONCEPT = "CONCEPT"
+FUZZY_MERGE = 92
+_POSSESSIVE = re.compile(r"(?:'s|s')$", re.IGNORECASE)
+_ARTICLE = re.compile(r"^(?:the|a|an)\s+", re.IGNORECASE)
+
+@dataclass(frozen=True, slots=True)
+class LinkedMention:
+    start: int
+    end: int
+    slug: str
+
+
+@dataclass(frozen=True, slots=True)
+class Resolved:
+    entities: tuple[Entity, ...]
+    mentions: tuple[LinkedMention, ...]
+
+
+@dataclass(slots=True)
+class _Group:
+    key: str
+    known: KnownEntity | None = None
+    surfaces: Counter[str] = field(default_factory=Counter)
+    labels: Counter[str] = field(default_factory=Counter)
+    spans: list[tuple[int, int]] = field(default_factory=list)
+
+    def add(self, mention: RawMention, surface: str) -> None:
+        self.surfaces[surface] += 1
+        self.labels[mention.label] += 1
+        self.spans.append((mention.start, mention.end))
+
+    def absorb(self, other: _Group) -> None:
+        self.surfaces.update(other.surfaces)
+        self.labels.update(other.labels)
+        self.spans.extend(other.spans)
+
+    @property
+    def label(self) -> str:
+        return self.known.label if self.known else _most_common(self.labels)
+
+    @property
+    def count(self) -> int:
+        return len(self.spans)
+
+
+def surface_form(text: str) -> str:
+    """ "the Salesforce's" -> "Salesforce": the name as a note title would use it."""
+    text = " ".join(text.replace("’", "'").split()).strip(" .,;:!?\"'()-")
+    return _POSSESSIVE.sub("", _ARTICLE.sub("", text)).strip(" .,;:'-")
+
+
+def resolve(
+    mentions: Iterable[RawMention],
+    *,
+    known: Sequence[KnownEntity] = (),
+    min_mentions: int = 2,
+    max_entities: int = 30,
+    max_concepts: int = 10,
+    min_concept_mentions: int = 3,
+) -> Resolved:
+    named, concepts = _group_named(mentions, known)
+    groups = _merge_people(named)
+    groups = _merge_near_duplicates(groups, known)
+    kept = [g for g in groups if g.known or g.count >= min_mentions]
+    kept.sort(key=lambda g: (g.known is None, -g.count, g.key))
+    kept = kept[:max_entities]
+    taken = {g.key for g in kept} | {a.casefold() for k in known for a in (k.name, *k.aliases)}
+    kept += _salient_concepts(concepts, taken, min_concept_mentions, max_concepts)
+    return _finish(kept)
+
+
+def _group_named(
+    mentions: Iterable[RawMention], known: Sequence[KnownEntity]
+) -> tuple[list[_Group], list[RawMention]]:
+    by_slug = {k.slug: k for k in known}
+    by_alias = {a.casefold(): k for k in known for a in (k.name, *k.aliases)}
+    groups: dict[str, _Group] = {}
+    concepts: list[RawMention] = []
+    for mention in mentions:
+        if mention.label == CONCEPT and not mention.slug:
+            concepts.append(mention)
+            continue
+        surface = surface_form(mention.text)
+        entity = by_slug.get(mention.slug) or by_alias.get(surface.casefold())
+        if entity is None and not _plausible_name(surface):
+            continue
+        key = f"@{entity.slug}" if entity else surface.casefold()
+        group = groups.setdefault(key, _Group(key=key, known=entity))
+        group.add(mention, surface)
+    return list(groups.values()), concepts
+
+
+def _plausible_name(surface: str) -> bool:
+    """Reject NER debris: lists, lowercase phrases, long or wordless spans."""
+    return (
+        2 <= len(surface) <= 60
+        and any(c.isupper() for c in surface)
+        and any(c.isalpha() for c in surface)
+        and "," not in surface
+        and len(surface.split()) <= 5
+    )
+
+
+def _merge_people(groups: list[_Group]) -> list[_Group]:
+    """Fold "Elon" and "Musk" into "Elon Musk" when only one full name fits."""
+    full_names = [g for g in groups if g.label == "PERSON" and len(g.key.split()) > 1]
+    result = []
+    for group in groups:
+        parts = group.key.split()
+        if group.known is None and len(parts) == 1 and group.label == "PERSON":
+            owners = [g for g in full_names if parts[0] in (g.key.split()[0], g.key.split()[-1])]
+            if owners:
+                max(owners, key=lambda g: (g.count, g.key)).absorb(group)
+                continue
+        result.append(group)
+    return result
+
+
+def _compact(key: str) -> str:
+    return re.sub(r"[^a-z0-9]", "", key.removeprefix("@").casefold())
+
+
+def _merge_near_duplicates(groups: list[_Group], known: Sequence[KnownEntity]) -> list[_Group]:
+    """"Agent Force" joins "Agentforce"; a close spelling of a known name joins its note."""
+    aliases = [(_compact(a), k) for k in known for a in (k.name, *k.aliases)]
+    ordered = sorted(groups, key=lambda g: (g.known is None, -g.count, g.key))
+    result: list[_Group] = []
+    for group in ordered:
+        compact = _compact(group.key)
+        target = next(
+            (
+                g
+                for g in result
+                if (g.known is None or group.known is None)
+                and _same_name(compact, _compact(g.key))
+            ),
+            None,
+        )
+        if target is None and group.known is None:
+            entity = next((k for a, k in aliases if _same_name(compact, a)), None)
+            target = next((g for g in result if g.known == entity), None) if entity else None
+            if entity and target is None:
+                group.known, group.key = entity, f"@{entity.slug}"
+        if target is not None:
+            target.absorb(group)
+        else:
+            result.append(group)
+    return result
+
+
+def _same_name(a: str, b: str) -> bool:
+    if a == b:
+        return True
+    if min(len(a), len(b)) < 6:
+        return False
+    return fuzz.ratio(a, b) >= FUZZY_MERGE
+
+
+def _salient_concepts(
+    mentions: list[RawMention], taken: set[str], min_count: int, limit: int
+) -> list[_Group]:
+    groups: dict[str, _Group] = {}
+    for mention in mentions:
+        lemma = mention.lemma
+        if lemma in taken:
+            continue
+        group = groups.setdefault(lemma, _Group(key=lemma))
+        group.add(mention, mention.text.lower())
+    kept = [g for g in groups.values() if g.count >= min_count]
+    kept.sort(key=lambda g: (-g.count, g.key))
+    return kept[:limit]
+
+
+def _finish(groups: list[_Group]) -> Resolved:
+    entities: dict[str, tuple[Entity, _Group]] = {}
+    for group in groups:
+        name = _display_name(group)
+        slug = group.known.slug if group.known else slugify(name)
+        if not slug:
+            continue
+        if slug in entities:  # two spellings that slugify alike are one entity
+            entities[slug][1].absorb(group)
+            continue
+        entities[slug] = (Entity(slug, name, group.label, (), 0), group)
+    result: list[Entity] = []
+    spans: list[LinkedMention] = []
+    for slug, (entity, group) in entities.items():
+        aliases = tuple(sorted({s for s in group.surfaces if s != entity.name}, key=str.casefold))
+        result.append(Entity(slug, entity.name, entity.label, aliases, group.count))
+        spans.extend(LinkedMention(s, e, slug) for s, e in group.spans)
+    spans.sort(key=lambda m: (m.start, -m.end))
+    return Resolved(tuple(result), tuple(_drop_overlaps(spans)))
+
+
+def _display_name(group: _Group) -> str:
+    if group.known:
+        return group.known.name
+    if group.labels.most_common(1)[0][0] == CONCEPT:
+        return group.key[:1].upper() + group.key[1:]
+    longest = max(len(s.split()) for s in group.surfaces)
+    forms = Counter({s: n for s, n in group.surfaces.items() if len(s.split()) == longest})
+    if group.label != "PERSON":
+        forms = group.surfaces
+    return max(forms, key=lambda s: (forms[s], len(s), s))
+
+
+def _most_common(counter: Counter[str]) -> str:
+    return max(counter, key=lambda k: (counter[k], k))
+
+
+def _drop_overlaps(spans: list[LinkedMention]) -> Iterable[LinkedMention]:
+    end = -1
+    for span in spans:
+        if span.start >= end:
+            yield span
+            end = span.end

@@ -1,0 +1,457 @@
+"""The run and video history of a vault, in SQLite at `.tubewiki/ledger.sqlite`.
+
+Notes hold no volatile data (times, attempt counts); all of that lives here.
+`runs` records every command that changed the vault, `changes` the full text
+of each note before and after each run (so a run can be reviewed and
+reverted), and `videos` what happened to each video (so the watch flow skips
+ingested ones and backs off failing ones). The crash-safe protocol with
+`journal`: `start_run`; `record_changes` *before* the notes are committed;
+`commit(..., meta={"run_id": run_id}, on_applied=lambda: finish_run(run_id, "ok"))`.
+At the start of the next command, `recover(vault, on_recovered=...)` hands
+back that meta for an interrupted commit: settle the run as "ok" when it was
+rolled forward and "rolled_back" otherwise. Only "ok" runs count as having
+changed the vault. Times are ISO-8601 UTC strings.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import secrets
+import sqlite3
+import threading
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Literal, Self, get_args
+
+from tubewiki.errors import ReviewError, VaultError
+from tubewiki.journal import state_dir
+
+log = logging.getLogger(__name__)
+
+LEDGER_FILE = "ledger.sqlite"
+SCHEMA_VERSION = 1
+BUSY_TIMEOUT_S = 30.0
+
+
+RunKind = Literal["ingest", "rebuild", "watch", "backfill", "revert", "merge", "rename"]
+RunStatus = Literal["running", "ok", "failed", "rolled_back"]
+ChangeAction = Literal["created", "updated", "deleted", "conflict"]
+VideoStatus = Literal["ingested", "failed_permanent", "failed_transient", "pending"]
+
+
+@dataclass(frozen=True, slots=True)
+class RunRow:
+    run_id: str
+    kind: str
+    started: str
+    status: str
+    finished: str | None = None
+    videos: tuple[str, ...] = ()
+    summary: Mapping[str, Any] = field(default_factory=dict)
+    error: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ChangeRow:
+    """One note's change in one run; `before`/`after` are full texts, None when absent."""
+
+    path: str
+    action: str
+    before: str | None
+    after: str | None
+    details: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class VideoRow:
+    video_id: str
+    status: str
+    title: str = ""
+    channel: str = ""
+    transcript_kind: str = ""
+    language: str = ""
+    transcript_hash: str = ""
+    notes: tuple[str, ...] = ()
+    attempts: int = 0
+    last_error: str | None = None
+    last_attempt: str | None = None
+    next_attempt: str | None = None
+    source: str = ""
+
+
+_SCHEMA = """
+CREATE TABLE runs (
+    seq INTEGER PRIMARY KEY,
+    run_id TEXT NOT NULL UNIQUE,
+    kind TEXT NOT NULL,
+    started TEXT NOT NULL,
+    finished TEXT,
+    status TEXT NOT NULL,
+    videos TEXT NOT NULL DEFAULT '[]',
+    summary TEXT NOT NULL DEFAULT '{}',
+    error TEXT
+);
+CREATE TABLE changes (
+    run_id TEXT NOT NULL REFERENCES runs(run_id) ON DELETE CASCADE,
+    path TEXT NOT NULL,
+    action TEXT NOT NULL,
+    before TEXT,
+    after TEXT,
+    details TEXT NOT NULL DEFAULT '{}',
+    PRIMARY KEY (run_id, path)
+);
+CREATE INDEX changes_path ON changes(path);
+CREATE TABLE videos (
+    video_id TEXT PRIMARY KEY,
+    status TEXT NOT NULL,
+    title TEXT NOT NULL DEFAULT '',
+    channel TEXT NOT NULL DEFAULT '',
+    transcript_kind TEXT NOT NULL DEFAULT '',
+    language TEXT NOT NULL DEFAULT '',
+    transcript_hash TEXT NOT NULL DEFAULT '',
+    notes TEXT NOT NULL DEFAULT '[]',
+    attempts INTEGER NOT NULL DEFAULT 0,
+    last_error TEXT,
+    last_attempt TEXT,
+    next_attempt TEXT,
+    source TEXT NOT NULL DEFAULT ''
+);
+"""
+
+# Each entry upgrades the schema from version i to i + 1.
+_MIGRATIONS: list[str] = [_SCHEMA]
+
+_VIDEO_COLUMNS = tuple(VideoRow.__dataclass_fields__)
+_RUN_COLUMNS = "run_id, kind, started, status, finished, videos, summary, error"
+
+
+def utc_now() -> str:
+    """The current time as a sortable ISO-8601 UTC string."""
+    return format_time(datetime.now(UTC))
+
+
+def format_time(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+class Ledger:
+    """An open ledger; use `Ledger.open(vault)` as a context manager."""
+
+    def __init__(self, path: Path, clock: Callable[[], str] = utc_now) -> None:
+        self.path = path
+        self.clock = clock
+        self._lock = threading.RLock()
+        try:
+            self._db = sqlite3.connect(
+                path, timeout=BUSY_TIMEOUT_S, isolation_level=None, check_same_thread=False
+            )
+            self._db.row_factory = sqlite3.Row
+            self._db.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
+            self._db.execute("PRAGMA journal_mode = WAL")
+            self._db.execute("PRAGMA synchronous = FULL")
+            self._db.execute("PRAGMA foreign_keys = ON")
+            self._migrate()
+        except sqlite3.DatabaseError as exc:
+            raise VaultError(f"cannot open the ledger '{path}': {exc}") from exc
+
+    @classmethod
+    def open(cls, vault: Path) -> Ledger:
+        return cls(state_dir(vault) / LEDGER_FILE)
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    # -- runs ---------------------------------------------------------------
+
+    def start_run(self, kind: RunKind, videos: Iterable[str] = ()) -> str:
+        """Record a new run as running and return its short, sortable id."""
+        _check(kind, RunKind, "run kind")
+        started = self.clock()
+        stamp = started.replace("-", "").replace(":", "").rstrip("Z")
+        video_list = json.dumps(list(videos))
+        with self._tx() as db:
+            while True:
+                run_id = f"{stamp}-{secrets.token_hex(2)}"
+                try:
+                    db.execute(
+                        "INSERT INTO runs (run_id, kind, started, status, videos)"
+                        " VALUES (?, ?, ?, ?, ?)",
+                        (run_id, kind, started, "running", video_list),
+                    )
+                except sqlite3.IntegrityError:
+                    continue
+                return run_id
+
+    def finish_run(
+        self,
+        run_id: str,
+        status: RunStatus,
+        summary: Mapping[str, Any] | None = None,
+        error: str | None = None,
+    ) -> None:
+        _check(status, RunStatus, "run status")
+        with self._tx() as db:
+            cur = db.execute(
+                "UPDATE runs SET status = ?, finished = ?, summary = ?, error = ? WHERE run_id = ?",
+                (status, self.clock(), json.dumps(dict(summary or {})), error, run_id),
+            )
+            if cur.rowcount == 0:
+                raise ReviewError(f"no run '{run_id}' in the ledger '{self.path}'")
+
+    def runs(self, limit: int = 20, status: RunStatus | None = None) -> list[RunRow]:
+        """The latest runs (all if `limit` < 0), newest first, optionally with one status.
+
+        Runs still "running" after `recover` under the lock were interrupted.
+        """
+        rows = self._query(
+            f"SELECT {_RUN_COLUMNS} FROM runs WHERE ? IS NULL OR status = ?"
+            " ORDER BY seq DESC LIMIT ?",
+            (status, status, limit),
+        )
+        return [_run_row(r) for r in rows]
+
+    def run(self, ref: str) -> RunRow:
+        """Find a run by id, unique id prefix, or "last"; ReviewError if none or ambiguous."""
+        ref = ref.strip()
+        if ref == "last":
+            rows = self._query(f"SELECT {_RUN_COLUMNS} FROM runs ORDER BY seq DESC LIMIT 1")
+            if not rows:
+                raise ReviewError(f"no runs yet in the ledger '{self.path}'")
+            return _run_row(rows[0])
+        rows = self._query(
+            f"SELECT {_RUN_COLUMNS} FROM runs WHERE substr(run_id, 1, ?) = ? ORDER BY seq DESC",
+            (len(ref), ref),
+        )
+        exact = [r for r in rows if r["run_id"] == ref]
+        if exact:
+            return _run_row(exact[0])
+        if len(rows) == 1 and ref:
+            return _run_row(rows[0])
+        if not rows or not ref:
+            latest = ", ".join(r.run_id for r in self.runs(3)) or "none yet"
+            raise ReviewError(f"no run matches '{ref}' (latest runs: {latest})")
+        shown = ", ".join(r["run_id"] for r in rows[:3])
+        raise ReviewError(
+            f"run '{ref}' is ambiguous: it matches {len(rows)} runs ({shown}, ...); type more of it"
+        )
+
+    # -- changes ------------------------------------------------------------
+
+    def record_changes(self, run_id: str, changes: Iterable[ChangeRow]) -> None:
+        """Store each note's change; a path seen again in the same run is merged."""
+        with self._tx() as db:
+            for change in changes:
+                _check(change.action, ChangeAction, "change action")
+                old = db.execute(
+                    "SELECT path, action, before, after, details FROM changes"
+                    " WHERE run_id = ? AND path = ?",
+                    (run_id, change.path),
+                ).fetchone()
+                row = _merge_change(_change_row(old), change) if old else change
+                db.execute(
+                    "DELETE FROM changes WHERE run_id = ? AND path = ?", (run_id, change.path)
+                )
+                if row is None:
+                    continue
+                try:
+                    db.execute(
+                        "INSERT INTO changes (run_id, path, action, before, after, details)"
+                        " VALUES (?, ?, ?, ?, ?, ?)",
+                        (run_id, row.path, row.action, row.before, row.after, _dump(row.details)),
+                    )
+                except sqlite3.IntegrityError:
+                    raise ReviewError(f"no run '{run_id}' in the ledger '{self.path}'") from None
+
+    def changes(self, run_id: str) -> list[ChangeRow]:
+        rows = self._query(
+            "SELECT path, action, before, after, details FROM changes"
+            " WHERE run_id = ? ORDER BY path",
+            (run_id,),
+        )
+        return [_change_row(r) for r in rows]
+
+    def later_runs_touching(self, run_id: str, paths: Iterable[str]) -> dict[str, list[str]]:
+        """For each path, the later successful runs that changed it (oldest first)."""
+        wanted = set(paths)
+        seq = self._query("SELECT seq FROM runs WHERE run_id = ?", (run_id,))
+        if not seq:
+            raise ReviewError(f"no run '{run_id}' in the ledger '{self.path}'")
+        rows = self._query(
+            "SELECT c.path, r.run_id FROM changes c JOIN runs r ON r.run_id = c.run_id"
+            " WHERE r.seq > ? AND r.status = 'ok' ORDER BY r.seq, c.path",
+            (seq[0]["seq"],),
+        )
+        found: dict[str, list[str]] = {}
+        for r in rows:
+            if r["path"] in wanted:
+                found.setdefault(r["path"], []).append(r["run_id"])
+        return found
+
+    # -- videos -------------------------------------------------------------
+
+    def upsert_video(self, video: VideoRow) -> None:
+        """Insert or fully replace a video's row."""
+        with self._tx() as db:
+            _upsert_video(db, video)
+
+    def record_attempt(
+        self,
+        video_id: str,
+        *,
+        status: VideoStatus,
+        error: str | None = None,
+        next_attempt: str | None = None,
+        **fields: Any,
+    ) -> VideoRow:
+        """Record one try at a video; `attempts` counts failures since the last success.
+
+        Extra keyword `fields` (title, notes, transcript_hash, ...) overwrite the row's.
+        """
+        unknown = set(fields) - (set(_VIDEO_COLUMNS) - {"attempts", "last_attempt"})
+        if unknown:
+            raise TypeError(f"record_attempt() got unexpected fields {sorted(unknown)}")
+        with self._tx() as db:
+            found = db.execute("SELECT * FROM videos WHERE video_id = ?", (video_id,)).fetchone()
+            old = _video_row(found) if found else VideoRow(video_id, "pending")
+            ok = status == "ingested"
+            values = {name: getattr(old, name) for name in _VIDEO_COLUMNS}
+            values.update(fields)
+            values.update(
+                status=status,
+                attempts=0 if ok else old.attempts + 1,
+                last_error=None if ok else error,
+                last_attempt=self.clock(),
+                next_attempt=None if ok else next_attempt,
+                notes=tuple(values["notes"]),
+            )
+            row = VideoRow(**values)
+            _upsert_video(db, row)
+            return row
+
+    def video(self, video_id: str) -> VideoRow | None:
+        rows = self._query("SELECT * FROM videos WHERE video_id = ?", (video_id,))
+        return _video_row(rows[0]) if rows else None
+
+    def videos(self, status: str | None = None) -> list[VideoRow]:
+        """Every video, or those with `status`, by id."""
+        sql = "SELECT * FROM videos WHERE ? IS NULL OR status = ? ORDER BY video_id"
+        return [_video_row(r) for r in self._query(sql, (status, status))]
+
+    def due_videos(self, now: str | None = None) -> list[VideoRow]:
+        """Pending or transiently failed videos whose backoff has expired."""
+        rows = self._query(
+            "SELECT * FROM videos WHERE status IN (?, ?)"
+            " AND (next_attempt IS NULL OR next_attempt <= ?) ORDER BY video_id",
+            ("pending", "failed_transient", now or self.clock()),
+        )
+        return [_video_row(r) for r in rows]
+
+    # -- plumbing -----------------------------------------------------------
+
+    @contextmanager
+    def _tx(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction; BEGIN IMMEDIATE so writers queue on busy_timeout."""
+        with self._lock:
+            try:
+                self._db.execute("BEGIN IMMEDIATE")
+            except sqlite3.OperationalError as exc:
+                raise VaultError(f"the ledger '{self.path}' is busy or unwritable: {exc}") from exc
+            try:
+                yield self._db
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
+
+    def _query(self, sql: str, params: Iterable[Any] = ()) -> list[sqlite3.Row]:
+        with self._lock:
+            return list(self._db.execute(sql, tuple(params)).fetchall())
+
+    def _migrate(self) -> None:
+        version = int(self._db.execute("PRAGMA user_version").fetchone()[0])
+        if version > SCHEMA_VERSION:
+            raise VaultError(
+                f"the ledger '{self.path}' was written by a newer tubewiki "
+                f"(schema {version} > {SCHEMA_VERSION}); upgrade tubewiki"
+            )
+        if version == SCHEMA_VERSION:
+            return
+        with self._tx() as db:
+            # Re-read under the write lock: another process may have migrated meanwhile.
+            version = int(db.execute("PRAGMA user_version").fetchone()[0])
+            for step in range(version, SCHEMA_VERSION):
+                log.info("migrating the ledger %s to schema %d", self.path, step + 1)
+                for statement in _MIGRATIONS[step].split(";"):
+                    if statement.strip():
+                        db.execute(statement)
+            db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+
+
+def _check(value: str, allowed: object, what: str) -> None:
+    """Reject a misspelt status or kind before it reaches the database."""
+    choices = get_args(allowed)
+    if value not in choices:
+        raise ValueError(f"unknown {what} {value!r}; expected one of: {', '.join(choices)}")
+
+
+def _upsert_video(db: sqlite3.Connection, video: VideoRow) -> None:
+    _check(video.status, VideoStatus, "video status")
+    values = [getattr(video, name) for name in _VIDEO_COLUMNS]
+    values[_VIDEO_COLUMNS.index("notes")] = json.dumps(list(video.notes))
+    cols = ", ".join(_VIDEO_COLUMNS)
+    marks = ", ".join("?" * len(values))
+    db.execute(f"INSERT OR REPLACE INTO videos ({cols}) VALUES ({marks})", values)
+
+
+def _dump(data: Mapping[str, Any]) -> str:
+    return json.dumps(dict(data), ensure_ascii=False, sort_keys=True)
+
+
+def _run_row(r: sqlite3.Row) -> RunRow:
+    values = {name: r[name] for name in RunRow.__dataclass_fields__}
+    values.update(videos=tuple(json.loads(r["videos"])), summary=json.loads(r["summary"]))
+    return RunRow(**values)
+
+
+def _change_row(r: sqlite3.Row) -> ChangeRow:
+    return ChangeRow(r["path"], r["action"], r["before"], r["after"], json.loads(r["details"]))
+
+
+def _video_row(r: sqlite3.Row) -> VideoRow:
+    values = {name: r[name] for name in _VIDEO_COLUMNS}
+    values["notes"] = tuple(json.loads(values["notes"]))
+    return VideoRow(**values)
+
+
+def _merge_change(old: ChangeRow, new: ChangeRow) -> ChangeRow | None:
+    """Net effect of two changes to one path in one run: first `before`, last `after`."""
+    before, after = old.before, new.after
+    if before is None and after is None:
+        return None
+    if "conflict" in (old.action, new.action):
+        action: str = "conflict"
+    elif before is None:
+        action = "created"
+    elif after is None:
+        action = "deleted"
+    else:
+        action = "updated"
+    details: dict[str, Any] = dict(old.details)
+    for key, value in new.details.items():
+        prior = details.get(key)
+        if isinstance(prior, list) and isinstance(value, list):
+            details[key] = prior + [v for v in value if v not in prior]
+        else:
+            details[key] = value
+    return ChangeRow(new.path, action, before, after, details)

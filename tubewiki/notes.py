@@ -1,0 +1,60 @@
+"""A note as front matter plus body, read and written byte-for-byte stably.
+
+python-frontmatter does the splitting and YAML; this module fixes the dump
+settings (key order kept, no line folding) so that writing the same note twice
+gives the same bytes, and turns an unreadable note into a `NoteError` that
+names the file instead of silently replacing it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import frontmatter
+import yaml
+
+from tubewiki.errors import NoteError
+
+GENERATOR_KEY = "tubewiki"  # front matter key marking a note tubewiki manages, and its kind
+
+
+@dataclass(slots=True)
+class Note:
+    path: str  # vault-relative POSIX path
+    meta: dict[str, Any] = field(default_factory=dict)
+    body: str = ""
+
+    @property
+    def slug(self) -> str:
+        return self.path.rsplit("/", 1)[-1].removesuffix(".md")
+
+    @property
+    def kind(self) -> str:
+        return str(self.meta.get(GENERATOR_KEY, ""))
+
+
+def parse_note(path: str, text: str) -> Note:
+    """Raise `NoteError` rather than guess at a note whose front matter is broken."""
+    try:
+        meta, body = frontmatter.parse(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}" if mark is not None else ""
+        raise NoteError(
+            f"note {path!r} has front matter that is not valid YAML{where}: "
+            "fix it or move the note out of the vault, then run again"
+        ) from exc
+    if text.lstrip().startswith("---") and not meta and "\n---" not in text[3:]:
+        raise NoteError(
+            f"note {path!r} opens a front matter block that never closes: "
+            "add the closing '---' line or move the note out of the vault"
+        )
+    return Note(path=path, meta=dict(meta), body=body)
+
+
+def dump_note(note: Note) -> str:
+    head = yaml.safe_dump(
+        note.meta, sort_keys=False, allow_unicode=True, default_flow_style=False, width=10_000
+    )
+    return f"---\n{head}---\n\n{note.body.strip()}\n"

@@ -1,0 +1,238 @@
+"""The ingest pipeline as a readable sequence of stages.
+
+    acquire -> cache -> learn -> analyse -> (lock) plan -> record -> commit
+
+`acquire` is the only stage that may touch the network, `analyse` is the only
+one that runs spaCy, and `write` is the only one that changes the vault: under
+the vault lock, after recovering any run a crash left half-done, all notes of
+a run are committed at once and the ledger records what changed. Prefect flows
+call these same functions as tasks.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from tubewiki import cache, journal
+from tubewiki.cache import Source
+from tubewiki.extract import KnownEntity, extract
+from tubewiki.ledger import ChangeRow, Ledger, RunKind
+from tubewiki.plan import SectionReport, VideoInput, plan_video
+from tubewiki.sections import Outcome
+from tubewiki.transcript import timed_text
+from tubewiki.transcript_files import read_transcript_file
+from tubewiki.types import VideoMeta
+from tubewiki.vault import Vault
+from tubewiki.youtube import ProxySettings, fetch_metadata, fetch_transcript
+
+log = logging.getLogger(__name__)
+
+DEFAULT_LOCK_TIMEOUT = 600.0
+
+
+@dataclass(frozen=True, slots=True)
+class Request:
+    """What a person asked to ingest."""
+
+    video_id: str
+    transcript_file: Path | None = None
+    title: str | None = None
+    channel: str | None = None
+    languages: tuple[str, ...] = ("en",)
+
+
+@dataclass(frozen=True, slots=True)
+class Lexicon:
+    """What the vault knows before a run: entity notes and every name they go by."""
+
+    known: tuple[KnownEntity, ...] = ()
+    names: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class RunReport:
+    run_id: str
+    kind: str
+    videos: tuple[str, ...]
+    created: tuple[str, ...] = ()
+    updated: tuple[str, ...] = ()
+    sections: tuple[SectionReport, ...] = ()
+    recovered: tuple[str, ...] = field(default=())
+
+    @property
+    def conflicts(self) -> tuple[SectionReport, ...]:
+        return tuple(s for s in self.sections if s.outcome is Outcome.CONFLICT)
+
+    def summary(self) -> dict[str, object]:
+        return {
+            "created": list(self.created),
+            "updated": list(self.updated),
+            "conflicts": [f"{s.path}#{s.key}" for s in self.conflicts],
+            "recovered": list(self.recovered),
+        }
+
+
+def acquire(
+    request: Request, *, vault: Path, proxy: ProxySettings | None = None
+) -> Source:
+    """The raw transcript and metadata: from a local file, or from YouTube."""
+    if request.transcript_file is not None:
+        transcript = read_transcript_file(request.transcript_file, request.video_id)
+        cached = cache.load(vault, request.video_id)
+        meta = VideoMeta(
+            video_id=request.video_id,
+            title=request.title or (cached.meta.title if cached else f"Video {request.video_id}"),
+            channel=request.channel or (cached.meta.channel if cached else "local"),
+        )
+        return Source(meta, transcript)
+    transcript = fetch_transcript(request.video_id, request.languages, proxy=proxy)
+    meta = fetch_metadata(request.video_id, proxy=proxy)
+    overrides = {k: v for k, v in (("title", request.title), ("channel", request.channel)) if v}
+    if overrides:
+        meta = VideoMeta(**{**_meta_fields(meta), **overrides})
+    return Source(meta, transcript)
+
+
+def _meta_fields(meta: VideoMeta) -> dict[str, object]:
+    return {f: getattr(meta, f) for f in VideoMeta.__dataclass_fields__}
+
+
+def learn(vault: Path) -> Lexicon:
+    """Read the vault's entity notes (after finishing any crashed run)."""
+    with journal.vault_lock(vault):
+        _recover(vault)
+        loaded = Vault.load(vault)
+    return Lexicon(tuple(loaded.known_entities()), tuple(loaded.names()))
+
+
+def analyse(source: Source, lexicon: Lexicon = Lexicon()) -> VideoInput:
+    """Pure and picklable: the part a Dask or process pool may run elsewhere."""
+    timed = timed_text(source.transcript, names=lexicon.names)
+    extraction = extract(
+        timed, source.meta.video_id, known=lexicon.known, chapters=source.meta.chapters
+    )
+    return VideoInput(
+        meta=source.meta,
+        extraction=extraction,
+        transcript_kind=str(source.transcript.kind),
+        language=source.transcript.language,
+        duration=source.transcript.end,
+    )
+
+
+def write(
+    vault: Path,
+    items: Sequence[tuple[Source, VideoInput]],
+    *,
+    kind: RunKind = "ingest",
+    force: bool = False,
+    lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
+    templates: Path | None = None,
+) -> RunReport:
+    """Plan every item's notes and commit them in one all-or-nothing run."""
+    with journal.vault_lock(vault, timeout=lock_timeout):
+        recovered = _recover(vault)
+        loaded = Vault.load(vault)
+        reports = [
+            r
+            for _, item in items
+            for r in plan_video(loaded, item, force=force, templates=templates or _templates(vault))
+        ]
+        changes = loaded.changes()
+        with Ledger.open(vault) as ledger:
+            run_id = ledger.start_run(kind, [item.meta.video_id for _, item in items])
+            ledger.record_changes(
+                run_id,
+                [
+                    ChangeRow(
+                        c.path,
+                        c.action,
+                        c.before,
+                        c.after,
+                        {"sections": {r.key: str(r.outcome) for r in reports if r.path == c.path}},
+                    )
+                    for c in changes
+                ],
+            )
+            try:
+                if changes:
+                    journal.commit(vault, {c.path: c.after for c in changes}, meta={"run_id": run_id})
+            except BaseException as exc:
+                ledger.finish_run(run_id, "failed", error=str(exc) or type(exc).__name__)
+                raise
+            report = RunReport(
+                run_id=run_id,
+                kind=kind,
+                videos=tuple(item.meta.video_id for _, item in items),
+                created=tuple(c.path for c in changes if c.before is None),
+                updated=tuple(c.path for c in changes if c.before is not None),
+                sections=tuple(reports),
+                recovered=tuple(recovered),
+            )
+            ledger.finish_run(run_id, "ok", report.summary())
+            for source, item in items:
+                ledger.record_attempt(
+                    item.meta.video_id,
+                    status="ingested",
+                    title=item.meta.title,
+                    channel=item.meta.channel,
+                    transcript_kind=item.transcript_kind,
+                    language=item.language,
+                    transcript_hash=source.transcript_hash,
+                    notes=tuple(sorted({r.path for r in reports})),
+                )
+    return report
+
+
+def ingest(
+    request: Request,
+    vault: Path,
+    *,
+    force: bool = False,
+    proxy: ProxySettings | None = None,
+    lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
+) -> RunReport:
+    """The whole job for one video, without Prefect."""
+    source = acquire(request, vault=vault, proxy=proxy)
+    cache.save(vault, source)
+    item = analyse(source, learn(vault))
+    return write(vault, [(source, item)], force=force, lock_timeout=lock_timeout)
+
+
+def rebuild_sources(vault: Path) -> list[Source]:
+    """Every cached transcript, in a stable order."""
+    sources = [cache.load(vault, video_id) for video_id in cache.cached_ids(vault)]
+    return [s for s in sources if s is not None]
+
+
+def _templates(vault: Path) -> Path | None:
+    override = vault / journal.STATE_DIR / "templates"
+    return override if override.is_dir() else None
+
+
+def _recover(vault: Path) -> list[str]:
+    """Finish or undo a run a crash interrupted, and settle its ledger entry."""
+    results = journal.recover(vault)
+    with Ledger.open(vault) as ledger:
+        for result in results:
+            run_id = str(result.meta.get("run_id", ""))
+            status = "ok" if result.action == "rolled_forward" else "rolled_back"
+            if run_id:
+                ledger.finish_run(run_id, status, error=f"recovered after a crash: {result.action}")
+        for run in ledger.runs(limit=50):
+            if run.status == "running":
+                ledger.finish_run(run.run_id, _settled_status(vault, ledger, run.run_id))
+    return [f"{r.txn_id}: {r.action}" for r in results]
+
+
+def _settled_status(vault: Path, ledger: Ledger, run_id: str) -> str:
+    """A run that died with no transaction left either landed fully or never began."""
+    changes = ledger.changes(run_id)
+    landed = all(
+        (vault / c.path).is_file() and (vault / c.path).read_text(encoding="utf-8") == c.after
+        for c in changes
+    )
+    return "ok" if landed and changes else "rolled_back" if changes else "failed"

@@ -1,0 +1,234 @@
+"""Plan the note changes one video makes, on the vault held in memory.
+
+For a video this decides the paths and slugs of its video note, its entity
+notes and its channel index, renders each managed block, and puts it in place
+with `sections.upsert`, which keeps whatever a person wrote. Slugs are unique
+across the vault, and a wikilink is only written to a note that exists once
+the run is committed, so no link can dangle.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Collection, Iterable
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from tubewiki import sections
+from tubewiki.notes import Note
+from tubewiki.render import (
+    ChannelBlockContext,
+    EntityIntroContext,
+    EntitySectionContext,
+    VideoContext,
+    join_claims,
+    render,
+    wikilink,
+)
+from tubewiki.slugs import slugify, unique_slug
+from tubewiki.types import Claim, ClaimLink, Entity, Extraction, VideoMeta
+from tubewiki.vault import ENTITY_DIR, Vault, as_strings
+from tubewiki.youtube import video_url
+
+INTRO_KEY = "intro"
+_FROM_LINE = re.compile(r"^From: \[\[[^\n]*<br/>[ \t]*$", re.MULTILINE)
+TRANSCRIPT_LABELS = {
+    "manual": "transcript: captions by the creator",
+    "generated": "transcript: YouTube's automatic captions",
+    "file": "transcript: a local file",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class VideoInput:
+    meta: VideoMeta
+    extraction: Extraction
+    transcript_kind: str = "file"
+    language: str = "en"
+    duration: float = 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class SectionReport:
+    path: str
+    key: str
+    outcome: sections.Outcome
+
+
+def plan_video(
+    vault: Vault, item: VideoInput, *, force: bool = False, templates: Path | None = None
+) -> list[SectionReport]:
+    """Edit the in-memory vault for one video; return what happened to each block."""
+    meta, ex = item.meta, item.extraction
+    taken = vault.slugs()
+    channel = _channel_note(vault, meta, taken)
+    vault.put(channel)
+    video = _video_note(vault, meta, channel.slug, taken)
+    slugs = {e.slug: _entity_slug(vault, e.slug, taken) for e in ex.entities}
+    linkable = set(slugs.values()) | {n.slug for n in vault.by_kind("entity")}
+    reports: list[SectionReport] = []
+
+    def claims(items: Iterable[Claim], self_slug: str = "") -> list[str]:
+        return join_claims([_remap(c, slugs) for c in items], linkable, self_slug)
+
+    video_ctx = VideoContext(
+        url=video_url(meta.video_id),
+        transcript_label=TRANSCRIPT_LABELS.get(item.transcript_kind, item.transcript_kind),
+        intro=claims(ex.intro),
+        sections=[{"title": s.title, "claims": claims(s.claims)} for s in ex.sections],
+    )
+    video.meta.update(
+        title=meta.title,
+        videoId=meta.video_id,
+        channel=channel.slug,
+        url=video_url(meta.video_id),
+        transcript=f"{item.transcript_kind} ({item.language})",
+        duration=round(item.duration),
+    )
+    video.body = _with_from_line(video.body, [channel.slug])
+    reports.append(_upsert(video, meta.video_id, render("video_note.md.j2", video_ctx, override_dir=templates), force))
+    vault.put(video)
+
+    video_link = wikilink(video.slug, meta.title)
+    written: list[Entity] = []
+    for entity in sorted(ex.entities, key=lambda e: slugs[e.slug]):
+        slug = slugs[entity.slug]
+        note = vault.entity_note(slug) or vault.new_note(
+            f"{ENTITY_DIR}/{slug}.md",
+            "entity",
+            {"title": entity.name, "videoId": meta.video_id, "type": entity.label},
+        )
+        section = EntitySectionContext(
+            video_link=video_link, claims=claims(ex.entity_claims[entity.slug], slug)
+        )
+        reports.append(
+            _upsert(note, meta.video_id, render("entity_section.md.j2", section, override_dir=templates), force)
+        )
+        _add_to_list(note, "aliases", [a for a in (entity.name, *entity.aliases) if a != note.meta["title"]])
+        _add_to_list(note, "channels", [channel.slug])
+        _add_to_list(note, "videos", [meta.video_id])
+        vault.put(note)
+        written.append(replace(entity, slug=slug))
+    reports.extend(_drop_stale_sections(vault, meta.video_id, {e.slug for e in written}))
+    for note in vault.entity_notes_citing(meta.video_id):
+        _refresh_entity_intro(vault, note, templates)
+
+    channel_ctx = ChannelBlockContext(
+        title=meta.title.replace("[", "(").replace("]", ")"),
+        url=video_url(meta.video_id),
+        links=[video_link] + [wikilink(e.slug, e.name) for e in sorted(written, key=lambda e: e.name.casefold())],
+    )
+    reports.append(
+        _upsert(channel, meta.video_id, render("channel_block.md.j2", channel_ctx, override_dir=templates), force)
+    )
+    vault.put(channel)
+    return [r for r in reports if r.outcome is not sections.Outcome.UNCHANGED]
+
+
+def _channel_note(vault: Vault, meta: VideoMeta, taken: set[str]) -> Note:
+    for note in vault.by_kind("channel"):
+        same_id = meta.channel_id and note.meta.get("channelId") == meta.channel_id
+        if same_id or str(note.meta.get("title", "")).casefold() == meta.channel.casefold():
+            return note
+    slug = unique_slug(slugify(meta.channel) or "channel", taken, suffix="channel")
+    taken.add(slug)
+    extra = {"channelId": meta.channel_id} if meta.channel_id else {}
+    return vault.new_note(f"{slug}/{slug}.md", "channel", {"title": meta.channel, **extra})
+
+
+def _video_note(vault: Vault, meta: VideoMeta, channel_slug: str, taken: set[str]) -> Note:
+    existing = vault.video_note(meta.video_id)
+    if existing is not None:
+        return existing
+    slug = unique_slug(slugify(meta.title) or slugify(meta.video_id), taken, suffix="video")
+    taken.add(slug)
+    return vault.new_note(f"{channel_slug}/{slug}.md", "video", {})
+
+
+def _entity_slug(vault: Vault, slug: str, taken: set[str]) -> str:
+    """The entity's note slug: its own, or a suffixed one when another note has it."""
+    candidate, n = slug, 1
+    while candidate in taken and vault.entity_note(candidate) is None:
+        candidate = f"{slug}_entity" if n == 1 else f"{slug}_entity_{n}"
+        n += 1
+    taken.add(candidate)
+    return candidate
+
+
+def _remap(claim: Claim, slugs: dict[str, str]) -> Claim:
+    links = tuple(ClaimLink(link.start, link.end, slugs.get(link.slug, link.slug)) for link in claim.links)
+    return replace(claim, links=links)
+
+
+def _upsert(note: Note, key: str, content: str, force: bool) -> SectionReport:
+    note.body, outcome = sections.upsert(note.body, key, content, force=force, path=note.path)
+    return SectionReport(note.path, key, outcome)
+
+
+def _with_from_line(body: str, channel_slugs: Collection[str]) -> str:
+    line = "From: " + ", ".join(f"[[{slug}]]" for slug in channel_slugs) + " <br/>"
+    stripped = body.lstrip("\n")
+    if _FROM_LINE.match(stripped):
+        return _FROM_LINE.sub(line, stripped, count=1)
+    return f"{line}\n\n{stripped}" if stripped else f"{line}\n"
+
+
+def _add_to_list(note: Note, key: str, values: Iterable[str]) -> None:
+    """Union into a front matter list, keeping the order people and runs made."""
+    current = as_strings(note.meta.get(key))
+    seen = {v.casefold() for v in current}
+    for value in sorted(values, key=str.casefold):
+        if value.casefold() not in seen:
+            current.append(value)
+            seen.add(value.casefold())
+    note.meta[key] = current
+
+
+def _drop_stale_sections(vault: Vault, video_id: str, kept: set[str]) -> list[SectionReport]:
+    """An entity this video no longer yields loses its section for the video."""
+    reports = []
+    for note in vault.entity_notes_citing(video_id):
+        if note.slug in kept:
+            continue
+        current = next((b for b in sections.blocks(note.body, path=note.path) if b.key == video_id), None)
+        if current is not None and current.edited:
+            continue  # a person's words: leave them
+        note.body = sections.remove(note.body, video_id, path=note.path)
+        note.meta["videos"] = [v for v in as_strings(note.meta.get("videos")) if v != video_id]
+        vault.put(note)
+        reports.append(SectionReport(note.path, video_id, sections.Outcome.REPLACED))
+    return reports
+
+
+def _refresh_entity_intro(vault: Vault, note: Note, templates: Path | None) -> None:
+    videos = []
+    longest: tuple[float, str] = (-1.0, "")
+    for video_id in as_strings(note.meta.get("videos")):
+        video = vault.video_note(video_id)
+        if video is not None:
+            videos.append(wikilink(video.slug, str(video.meta.get("title", video.slug))))
+            longest = max(longest, (_number(video.meta.get("duration")), video_id))
+    if longest[1]:
+        # One videoId must serve every section's anchors: the longest video
+        # is the one whose time range contains them all.
+        note.meta["videoId"] = longest[1]
+    existing = vault.slugs()
+    channels = [c for c in as_strings(note.meta.get("channels")) if c in existing]
+    note.body = _with_from_line(note.body, channels)
+    intro = EntityIntroContext(
+        name=str(note.meta.get("title", note.slug)),
+        aliases=as_strings(note.meta.get("aliases"))[:6],
+        videos=videos,
+    )
+    note.body, _ = sections.upsert(
+        note.body,
+        INTRO_KEY,
+        render("entity_intro.md.j2", intro, override_dir=templates),
+        path=note.path,
+        first=True,
+    )
+    vault.put(note)
+
+
+def _number(value: object) -> float:
+    return float(value) if isinstance(value, int | float) else 0.0

@@ -1,0 +1,139 @@
+"""Managed blocks: the parts of a note that tubewiki owns, between markers.
+
+    <!-- tubewiki:begin KEY sha=0123456789ab -->
+    ...text tubewiki wrote...
+    <!-- tubewiki:end KEY -->
+
+KEY is a video id (or `intro`). The sha is a hash of the text as tubewiki wrote
+it, so an edit made by a person inside the block is detected and never
+overwritten: the new version is put beside it in a `proposed` block for the
+person to resolve. Everything outside the markers belongs to people.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+from enum import StrEnum
+
+from tubewiki.errors import NoteError
+
+_BLOCK = re.compile(
+    r"<!-- tubewiki:(?P<kind>begin|proposed) (?P<key>[\w-]+)(?: sha=(?P<sha>[0-9a-f]+))? -->\n"
+    r"(?P<content>.*?)"
+    r"<!-- tubewiki:end(?P<endkind>-proposed)? (?P<endkey>[\w-]+) -->",
+    re.DOTALL,
+)
+_ANY_MARKER = re.compile(r"<!-- tubewiki:[\w-]+ [\w-]+")
+
+
+class Outcome(StrEnum):
+    ADDED = "added"
+    REPLACED = "replaced"
+    UNCHANGED = "unchanged"
+    CONFLICT = "conflict"
+
+
+@dataclass(frozen=True, slots=True)
+class Block:
+    kind: str  # "begin" or "proposed"
+    key: str
+    sha: str
+    content: str
+    start: int
+    end: int
+
+    @property
+    def edited(self) -> bool:
+        return self.kind == "begin" and digest(self.content) != self.sha
+
+
+def digest(content: str) -> str:
+    return hashlib.sha256(content.encode()).hexdigest()[:12]
+
+
+def managed(key: str, content: str) -> str:
+    content = content.strip("\n") + "\n"
+    return f"<!-- tubewiki:begin {key} sha={digest(content)} -->\n{content}<!-- tubewiki:end {key} -->"
+
+
+def proposed(key: str, content: str) -> str:
+    content = content.strip("\n") + "\n"
+    return f"<!-- tubewiki:proposed {key} -->\n{content}<!-- tubewiki:end-proposed {key} -->"
+
+
+def blocks(body: str, *, path: str = "") -> list[Block]:
+    """Every managed and proposed block, in order; a broken marker is an error."""
+    found: list[Block] = []
+    for m in _BLOCK.finditer(body):
+        endkind = "proposed" if m["endkind"] else "begin"
+        if m["endkey"] != m["key"] or endkind != m["kind"]:
+            raise NoteError(
+                f"note {path!r}: tubewiki marker for {m['key']} is closed by one for "
+                f"{m['endkey']}; restore the matching end marker"
+            )
+        found.append(
+            Block(m["kind"], m["key"], m["sha"] or "", m["content"], m.start(), m.end())
+        )
+    if len(_ANY_MARKER.findall(body)) != 2 * len(found):
+        raise NoteError(
+            f"note {path!r} has an unmatched tubewiki marker: restore the "
+            "'<!-- tubewiki:begin/end ... -->' pair or delete both"
+        )
+    return found
+
+
+def upsert(
+    body: str, key: str, content: str, *, force: bool = False, first: bool = False, path: str = ""
+) -> tuple[str, Outcome]:
+    """Put `content` in the block for `key`, respecting a person's edits.
+
+    A new block goes after the last managed block (before the first one when
+    `first`), or at the end. An edited block is kept and the new text is
+    proposed right after it, unless `force`.
+    """
+    found = blocks(body, path=path)
+    current = next((b for b in found if b.kind == "begin" and b.key == key), None)
+    pending = next((b for b in found if b.kind == "proposed" and b.key == key), None)
+    new_block = managed(key, content)
+    if current is None:
+        if not found:
+            return f"{body.rstrip()}\n\n{new_block}\n".lstrip("\n"), Outcome.ADDED
+        if first:
+            at = found[0].start
+            return f"{body[:at]}{new_block}\n\n{body[at:]}", Outcome.ADDED
+        at = found[-1].end
+        return f"{body[:at]}\n\n{new_block}{body[at:]}", Outcome.ADDED
+    if current.edited and not force:
+        suggestion = proposed(key, content)
+        if pending is not None:
+            body = body[: pending.start] + suggestion + body[pending.end :]
+        else:
+            body = f"{body[: current.end]}\n\n{suggestion}{body[current.end :]}"
+        return body, Outcome.CONFLICT
+    if pending is not None:
+        body = body[: pending.start].rstrip("\n") + body[pending.end :]
+    outcome = Outcome.UNCHANGED if body[current.start : current.end] == new_block else Outcome.REPLACED
+    return body[: current.start] + new_block + body[current.end :], outcome
+
+
+def resolve(body: str, key: str, *, take_proposed: bool, path: str = "") -> str:
+    """Settle a conflict: keep the person's text (re-hashed) or take the proposal."""
+    found = blocks(body, path=path)
+    current = next((b for b in found if b.kind == "begin" and b.key == key), None)
+    pending = next((b for b in found if b.kind == "proposed" and b.key == key), None)
+    if current is None:
+        return body
+    content = pending.content if (take_proposed and pending) else current.content
+    if pending is not None:
+        body = body[: pending.start].rstrip("\n") + body[pending.end :]
+    return body[: current.start] + managed(key, content) + body[current.end :]
+
+
+def remove(body: str, key: str, *, path: str = "") -> str:
+    """Drop the managed and proposed blocks for `key` (used when merging notes)."""
+    for block in reversed(blocks(body, path=path)):
+        if block.key == key:
+            body = body[: block.start].rstrip("\n") + body[block.end :]
+    return body

@@ -1,0 +1,29 @@
+"""Slugs: the lower snake_case ASCII file stems that Obsidian and Quartz link by."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+_NON_WORD = re.compile(r"[^a-z0-9]+")
+
+
+def slugify(text: str, *, max_len: int = 80) -> str:
+    """`"Marc Benioff's Salesforce.com"` -> `"marc_benioff_s_salesforce_com"`."""
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    slug = _NON_WORD.sub("_", ascii_text.lower().replace("'", "")).strip("_")
+    if len(slug) > max_len:
+        slug = slug[:max_len].rsplit("_", 1)[0]
+    return slug
+
+
+def unique_slug(base: str, taken: set[str], *, suffix: str) -> str:
+    """`base`, or `base_suffix`, `base_suffix_2`, ... whichever is free first."""
+    if base not in taken:
+        return base
+    candidate = f"{base}_{suffix}"
+    n = 2
+    while candidate in taken:
+        candidate = f"{base}_{suffix}_{n}"
+        n += 1
+    return candidate

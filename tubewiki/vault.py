@@ -1,0 +1,123 @@
+"""The vault in memory: every note parsed once, changed in memory, diffed at the end.
+
+A run loads the vault, lets the planner edit `Note` objects, and asks for the
+notes whose text changed. Nothing here writes to disk: `journal.commit` does
+that, all or nothing, under the vault lock.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+from tubewiki.errors import VaultError
+from tubewiki.extract import KnownEntity
+from tubewiki.journal import STATE_DIR
+from tubewiki.notes import GENERATOR_KEY, Note, dump_note, parse_note
+
+log = logging.getLogger(__name__)
+
+ENTITY_DIR = "entities"
+
+
+@dataclass(frozen=True, slots=True)
+class NoteChange:
+    path: str
+    before: str | None  # None: the note is new
+    after: str
+
+    @property
+    def action(self) -> str:
+        return "created" if self.before is None else "updated"
+
+
+class Vault:
+    def __init__(self, root: Path, texts: dict[str, str]) -> None:
+        self.root = root
+        self._texts = texts
+        self.notes: dict[str, Note] = {path: parse_note(path, text) for path, text in texts.items()}
+        self._touched: set[str] = set()
+
+    @classmethod
+    def load(cls, root: Path) -> Vault:
+        if root.exists() and not root.is_dir():
+            raise VaultError(f"vault path '{root}' is a file, not a folder; pass a folder with --vault")
+        texts: dict[str, str] = {}
+        if root.is_dir():
+            for path in sorted(root.rglob("*.md")):
+                rel = path.relative_to(root).as_posix()
+                if rel.startswith(f"{STATE_DIR}/") or not path.is_file():
+                    continue
+                try:
+                    texts[rel] = path.read_text(encoding="utf-8")
+                except UnicodeDecodeError as exc:
+                    raise VaultError(
+                        f"note '{rel}' is not UTF-8 text; convert it or move it out of the vault"
+                    ) from exc
+        return cls(root, texts)
+
+    # lookups -----------------------------------------------------------------
+    def slugs(self) -> set[str]:
+        return {note.slug for note in self.notes.values()}
+
+    def by_kind(self, kind: str) -> list[Note]:
+        return [n for n in self.notes.values() if n.kind == kind]
+
+    def video_note(self, video_id: str) -> Note | None:
+        return next((n for n in self.by_kind("video") if n.meta.get("videoId") == video_id), None)
+
+    def entity_note(self, slug: str) -> Note | None:
+        note = self.notes.get(f"{ENTITY_DIR}/{slug}.md")
+        return note if note is not None and note.kind == "entity" else None
+
+    def entity_notes_citing(self, video_id: str) -> list[Note]:
+        return [n for n in self.by_kind("entity") if video_id in as_strings(n.meta.get("videos"))]
+
+    def known_entities(self) -> list[KnownEntity]:
+        """What the vault teaches the extractor: names and aliases of entity notes."""
+        known = []
+        for note in sorted(self.by_kind("entity"), key=lambda n: n.path):
+            aliases = as_strings(note.meta.get("aliases"))
+            known.append(
+                KnownEntity(
+                    slug=note.slug,
+                    name=str(note.meta.get("title", note.slug)),
+                    label=str(note.meta.get("type", "ENTITY")),
+                    aliases=tuple(aliases),
+                )
+            )
+        return known
+
+    def names(self) -> list[str]:
+        """Every surface form the vault knows, for repairing lowercase captions."""
+        return sorted({n for k in self.known_entities() for n in (k.name, *k.aliases)})
+
+    # edits -------------------------------------------------------------------
+    def put(self, note: Note) -> None:
+        self.notes[note.path] = note
+        self._touched.add(note.path)
+
+    def new_note(self, path: str, kind: str, meta: dict[str, object]) -> Note:
+        return Note(path=path, meta={**meta, GENERATOR_KEY: kind}, body="")
+
+    def changes(self) -> list[NoteChange]:
+        """Edited notes whose text differs from what is on disk, in path order.
+
+        Notes nobody edited are never re-dumped, so a person's own formatting
+        of a note tubewiki did not touch is left exactly as it is.
+        """
+        result = []
+        for path in sorted(self._touched):
+            after = dump_note(self.notes[path])
+            before = self._texts.get(path)
+            if after != before:
+                result.append(NoteChange(path, before, after))
+        return result
+
+
+def as_strings(value: object) -> list[str]:
+    """A front matter list as strings; a person may have typed one bare value."""
+    if isinstance(value, list):
+        return [str(v) for v in value if isinstance(v, str | int | float)]
+    return [str(value)] if isinstance(value, str | int | float) else []
