@@ -359,8 +359,8 @@ def test_kill_9_leaves_before_or_after(tmp_path: Path) -> None:
     duration = run_and_kill(calibrate, spec, "never")
     assert snapshot(calibrate) == after
 
-    moments: list[float | str] = [duration * 1.2 * i / 14 for i in range(15)]
-    moments += ["staging", "journal", "journal", "journal"]
+    moments: list[float | str] = [duration * 1.1 * i / 14 for i in range(15)]
+    moments += ["staging", "journal", "journal"]
     seen: dict[str, int] = {}
     for n, moment in enumerate(moments):
         vault = tmp_path / f"vault{n}"

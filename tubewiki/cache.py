@@ -94,3 +94,46 @@ def load(vault: Path, video_id: str) -> Source | None:
 def cached_ids(vault: Path) -> list[str]:
     folder = state_dir(vault) / CACHE_DIR
     return sorted(p.stem for p in folder.glob("*.json")) if folder.is_dir() else []
+
+
+LEARNED_DIR = "learned"
+
+
+def save_learned(vault: Path, video_id: str, forms: dict[str, list[str]]) -> None:
+    """Record the names a video taught the vault, and when it first did.
+
+    The record only grows: a name a video once taught stays its own even if a
+    later extractor drops it, or it would pass for a name a person added.
+    """
+    learned = load_learned(vault)
+    old = learned.get(video_id)
+    seq = old.seq if old else 1 + max((v.seq for v in learned.values()), default=0)
+    before = old.forms if old else {}
+    merged = {
+        slug: sorted(set(before.get(slug, ())) | set(forms.get(slug, ())))
+        for slug in sorted(set(before) | set(forms))
+    }
+    path = state_dir(vault) / LEARNED_DIR / f"{video_id}.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".json.tmp")
+    data = {"seq": seq, "forms": merged}
+    tmp.write_text(json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True) + "\n", "utf-8")
+    os.replace(tmp, path)
+
+
+@dataclass(frozen=True, slots=True)
+class Learned:
+    seq: int  # the order in which videos first taught the vault
+    forms: dict[str, list[str]]
+
+
+def load_learned(vault: Path) -> dict[str, Learned]:
+    folder = state_dir(vault) / LEARNED_DIR
+    learned: dict[str, Learned] = {}
+    for path in sorted(folder.glob("*.json")) if folder.is_dir() else []:
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+            learned[path.stem] = Learned(int(data["seq"]), dict(data["forms"]))
+        except (ValueError, KeyError, TypeError) as exc:
+            raise VaultError(f"'{path}' is corrupt ({exc}); delete it and run `tubewiki rebuild`") from exc
+    return learned

@@ -59,6 +59,7 @@ class KnownEntity:
     name: str
     label: str
     aliases: tuple[str, ...] = ()
+    formerly: tuple[str, ...] = ()  # slugs merged or renamed into this note
 
 
 @dataclass(frozen=True, slots=True)

@@ -159,7 +159,13 @@ def parse_feed(xml: str | bytes, *, source: str = "a YouTube feed") -> list[Feed
     transient `NetworkError` (usually an error page or a cut-off download)."""
     data = xml.encode("utf-8") if isinstance(xml, str) else xml
     parsed = feedparser.parse(io.BytesIO(data))  # a stream: never let feedparser fetch a URL
-    if not parsed.entries and (parsed.get("bozo") or not parsed.get("version")):
+    feed = parsed.feed
+    videos: dict[str, FeedVideo] = {}
+    for item in parsed.entries:
+        video = _video(item, feed, source)
+        if video is not None and video.video_id not in videos:
+            videos[video.video_id] = video
+    if not videos and (parsed.get("bozo") or not parsed.get("version")):
         reason = parsed.get("bozo_exception") or "not an Atom feed"
         raise NetworkError(
             f"YouTube sent something tubewiki could not read as a feed from {source} "
@@ -167,12 +173,6 @@ def parse_feed(xml: str | bytes, *, source: str = "a YouTube feed") -> list[Feed
         )
     if parsed.get("bozo"):
         log.warning("feed from %s is not well-formed: %s", source, parsed.get("bozo_exception"))
-    feed = parsed.feed
-    videos: dict[str, FeedVideo] = {}
-    for item in parsed.entries:
-        video = _video(item, feed, source)
-        if video is not None and video.video_id not in videos:
-            videos[video.video_id] = video
     return sorted(videos.values(), key=lambda v: (v.published, v.video_id), reverse=True)
 
 

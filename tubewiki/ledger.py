@@ -37,7 +37,7 @@ SCHEMA_VERSION = 1
 BUSY_TIMEOUT_S = 30.0
 
 
-RunKind = Literal["ingest", "rebuild", "watch", "backfill", "revert", "merge", "rename"]
+RunKind = Literal["ingest", "rebuild", "watch", "backfill", "revert", "merge", "rename", "resolve"]
 RunStatus = Literal["running", "ok", "failed", "rolled_back"]
 ChangeAction = Literal["created", "updated", "deleted", "conflict"]
 VideoStatus = Literal["ingested", "failed_permanent", "failed_transient", "pending"]

@@ -12,15 +12,15 @@ call these same functions as tasks.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from tubewiki import cache, journal
 from tubewiki.cache import Source
 from tubewiki.extract import KnownEntity, extract
 from tubewiki.ledger import ChangeRow, Ledger, RunKind
-from tubewiki.plan import SectionReport, VideoInput, plan_video
+from tubewiki.plan import Edit, SectionReport, VideoInput, plan_video
 from tubewiki.sections import Outcome
 from tubewiki.transcript import timed_text
 from tubewiki.transcript_files import read_transcript_file
@@ -46,10 +46,37 @@ class Request:
 
 @dataclass(frozen=True, slots=True)
 class Lexicon:
-    """What the vault knows before a run: entity notes and every name they go by."""
+    """What the vault knows before a run: entity notes, and which video taught which name."""
 
     known: tuple[KnownEntity, ...] = ()
-    names: tuple[str, ...] = ()
+    learned: Mapping[str, cache.Learned] = field(default_factory=dict)
+
+    def for_video(self, video_id: str) -> tuple[KnownEntity, ...]:
+        """What the vault knew before this video first taught it anything.
+
+        Names learned from this video itself, or from videos first ingested
+        after it, are left out (names people added always count). So a video
+        re-ingested later extracts exactly as it did the first time: ingesting
+        again changes no byte, and a rebuild gives the same vault.
+        """
+        mine = self.learned.get(video_id)
+        cutoff = mine.seq if mine else float("inf")
+        taught: dict[str, set[str]] = {}
+        earlier: dict[str, set[str]] = {}
+        for source, record in self.learned.items():
+            for slug, names in record.forms.items():
+                taught.setdefault(slug, set()).update(names)
+                if record.seq < cutoff and source != video_id:
+                    earlier.setdefault(slug, set()).update(names)
+        result = []
+        for entity in self.known:
+            slugs = (entity.slug, *entity.formerly)
+            learned_any = set().union(*(taught.get(s, set()) for s in slugs))
+            before = set().union(*(earlier.get(s, set()) for s in slugs))
+            forms = [f for f in (entity.name, *entity.aliases) if f in before or f not in learned_any]
+            if forms:
+                result.append(replace(entity, name=forms[0], aliases=tuple(forms[1:])))
+        return tuple(result)
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,6 +86,7 @@ class RunReport:
     videos: tuple[str, ...]
     created: tuple[str, ...] = ()
     updated: tuple[str, ...] = ()
+    deleted: tuple[str, ...] = ()
     sections: tuple[SectionReport, ...] = ()
     recovered: tuple[str, ...] = field(default=())
 
@@ -70,6 +98,7 @@ class RunReport:
         return {
             "created": list(self.created),
             "updated": list(self.updated),
+            "deleted": list(self.deleted),
             "conflicts": [f"{s.path}#{s.key}" for s in self.conflicts],
             "recovered": list(self.recovered),
         }
@@ -105,15 +134,16 @@ def learn(vault: Path) -> Lexicon:
     with journal.vault_lock(vault):
         _recover(vault)
         loaded = Vault.load(vault)
-    return Lexicon(tuple(loaded.known_entities()), tuple(loaded.names()))
+        learned = cache.load_learned(vault)
+    return Lexicon(tuple(loaded.known_entities()), learned)
 
 
 def analyse(source: Source, lexicon: Lexicon = Lexicon()) -> VideoInput:
     """Pure and picklable: the part a Dask or process pool may run elsewhere."""
-    timed = timed_text(source.transcript, names=lexicon.names)
-    extraction = extract(
-        timed, source.meta.video_id, known=lexicon.known, chapters=source.meta.chapters
-    )
+    known = lexicon.for_video(source.meta.video_id)
+    names = sorted({n for k in known for n in (k.name, *k.aliases)})
+    timed = timed_text(source.transcript, names=names)
+    extraction = extract(timed, source.meta.video_id, known=known, chapters=source.meta.chapters)
     return VideoInput(
         meta=source.meta,
         extraction=extraction,
@@ -130,20 +160,54 @@ def write(
     kind: RunKind = "ingest",
     force: bool = False,
     lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
-    templates: Path | None = None,
 ) -> RunReport:
     """Plan every item's notes and commit them in one all-or-nothing run."""
+
+    learned: dict[str, dict[str, list[str]]] = {}
+
+    def edit(loaded: Vault) -> list[SectionReport]:
+        templates = _templates(vault)
+        return [
+            r
+            for _, item in items
+            for r in plan_video(loaded, item, force=force, templates=templates, learned=learned)
+        ]
+
+    videos = [item.meta.video_id for _, item in items]
+    report = apply(vault, kind, edit, videos=videos, lock_timeout=lock_timeout)
+    for video_id, forms in learned.items():
+        cache.save_learned(vault, video_id, forms)
+    with Ledger.open(vault) as ledger:
+        for source, item in items:
+            ledger.record_attempt(
+                item.meta.video_id,
+                status="ingested",
+                title=item.meta.title,
+                channel=item.meta.channel,
+                transcript_kind=item.transcript_kind,
+                language=item.language,
+                transcript_hash=source.transcript_hash,
+                notes=tuple(sorted({s.path for s in report.sections})),
+            )
+    return report
+
+
+def apply(
+    vault: Path,
+    kind: RunKind,
+    edit: Edit,
+    *,
+    videos: Sequence[str] = (),
+    lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
+) -> RunReport:
+    """Every change to a vault goes through here: lock, recover, edit, record, commit."""
     with journal.vault_lock(vault, timeout=lock_timeout):
         recovered = _recover(vault)
         loaded = Vault.load(vault)
-        reports = [
-            r
-            for _, item in items
-            for r in plan_video(loaded, item, force=force, templates=templates or _templates(vault))
-        ]
+        reports = edit(loaded)
         changes = loaded.changes()
         with Ledger.open(vault) as ledger:
-            run_id = ledger.start_run(kind, [item.meta.video_id for _, item in items])
+            run_id = ledger.start_run(kind, videos)
             ledger.record_changes(
                 run_id,
                 [
@@ -157,33 +221,29 @@ def write(
                     for c in changes
                 ],
             )
-            try:
-                if changes:
-                    journal.commit(vault, {c.path: c.after for c in changes}, meta={"run_id": run_id})
-            except BaseException as exc:
-                ledger.finish_run(run_id, "failed", error=str(exc) or type(exc).__name__)
-                raise
             report = RunReport(
                 run_id=run_id,
                 kind=kind,
-                videos=tuple(item.meta.video_id for _, item in items),
-                created=tuple(c.path for c in changes if c.before is None),
-                updated=tuple(c.path for c in changes if c.before is not None),
+                videos=tuple(videos),
+                created=tuple(c.path for c in changes if c.action == "created"),
+                updated=tuple(c.path for c in changes if c.action == "updated"),
+                deleted=tuple(c.path for c in changes if c.action == "deleted"),
                 sections=tuple(reports),
                 recovered=tuple(recovered),
             )
-            ledger.finish_run(run_id, "ok", report.summary())
-            for source, item in items:
-                ledger.record_attempt(
-                    item.meta.video_id,
-                    status="ingested",
-                    title=item.meta.title,
-                    channel=item.meta.channel,
-                    transcript_kind=item.transcript_kind,
-                    language=item.language,
-                    transcript_hash=source.transcript_hash,
-                    notes=tuple(sorted({r.path for r in reports})),
-                )
+
+            def landed() -> None:
+                ledger.finish_run(run_id, "ok", report.summary())
+
+            try:
+                if changes:
+                    writes = {c.path: c.after for c in changes}
+                    journal.commit(vault, writes, meta={"run_id": run_id}, on_applied=landed)
+                else:
+                    landed()
+            except BaseException as exc:
+                ledger.finish_run(run_id, "failed", error=str(exc) or type(exc).__name__)
+                raise
     return report
 
 

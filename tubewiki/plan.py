@@ -10,7 +10,7 @@ the run is committed, so no link can dangle.
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Iterable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -55,10 +55,22 @@ class SectionReport:
     outcome: sections.Outcome
 
 
+# A change to the in-memory vault that `pipeline.apply` commits as one run.
+Edit = Callable[[Vault], list[SectionReport]]
+
+
 def plan_video(
-    vault: Vault, item: VideoInput, *, force: bool = False, templates: Path | None = None
+    vault: Vault,
+    item: VideoInput,
+    *,
+    force: bool = False,
+    templates: Path | None = None,
+    learned: dict[str, dict[str, list[str]]] | None = None,
 ) -> list[SectionReport]:
-    """Edit the in-memory vault for one video; return what happened to each block."""
+    """Edit the in-memory vault for one video; return what happened to each block.
+
+    `learned`, when given, receives the names this video taught each entity note.
+    """
     meta, ex = item.meta, item.extraction
     taken = vault.slugs()
     channel = _channel_note(vault, meta, taken)
@@ -109,9 +121,11 @@ def plan_video(
         _add_to_list(note, "videos", [meta.video_id])
         vault.put(note)
         written.append(replace(entity, slug=slug))
+    if learned is not None:
+        learned[meta.video_id] = {e.slug: [e.name, *e.aliases] for e in written}
     reports.extend(_drop_stale_sections(vault, meta.video_id, {e.slug for e in written}))
     for note in vault.entity_notes_citing(meta.video_id):
-        _refresh_entity_intro(vault, note, templates)
+        refresh_entity_intro(vault, note, templates)
 
     channel_ctx = ChannelBlockContext(
         title=meta.title.replace("[", "(").replace("]", ")"),
@@ -147,6 +161,8 @@ def _video_note(vault: Vault, meta: VideoMeta, channel_slug: str, taken: set[str
 
 def _entity_slug(vault: Vault, slug: str, taken: set[str]) -> str:
     """The entity's note slug: its own, or a suffixed one when another note has it."""
+    if vault.entity_note(slug) is None and (moved := vault.redirect(slug)):
+        return moved
     candidate, n = slug, 1
     while candidate in taken and vault.entity_note(candidate) is None:
         candidate = f"{slug}_entity" if n == 1 else f"{slug}_entity_{n}"
@@ -200,7 +216,7 @@ def _drop_stale_sections(vault: Vault, video_id: str, kept: set[str]) -> list[Se
     return reports
 
 
-def _refresh_entity_intro(vault: Vault, note: Note, templates: Path | None) -> None:
+def refresh_entity_intro(vault: Vault, note: Note, templates: Path | None) -> None:
     videos = []
     longest: tuple[float, str] = (-1.0, "")
     for video_id in as_strings(note.meta.get("videos")):

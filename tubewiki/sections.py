@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -136,4 +137,21 @@ def remove(body: str, key: str, *, path: str = "") -> str:
     for block in reversed(blocks(body, path=path)):
         if block.key == key:
             body = body[: block.start].rstrip("\n") + body[block.end :]
+    return body
+
+
+def rewrite(body: str, change: Callable[[str], str], *, path: str = "") -> str:
+    """Apply `change` to a body; blocks no person had edited stay unedited (re-hashed)."""
+    pristine = {b.key for b in blocks(body, path=path) if b.kind == "begin" and not b.edited}
+    body = change(body)
+    for block in reversed(blocks(body, path=path)):
+        if block.kind == "begin" and block.key in pristine:
+            body = body[: block.start] + managed(block.key, block.content) + body[block.end :]
+    return body
+
+
+def outside(body: str, *, path: str = "") -> str:
+    """The text people own: everything but the managed and proposed blocks."""
+    for block in reversed(blocks(body, path=path)):
+        body = body[: block.start] + body[block.end :]
     return body

@@ -1,16 +1,13 @@
 """Transcript text for NLP: cleaning, auto-caption repair and the offset -> time map.
 
-A transcript arrives as caption snippets. Extraction wants one clean text, and
-every claim it finds must still know the start time of the snippet it came
-from. So each snippet is cleaned on its own by a chain of small `str -> str`
-functions (caption noise, hesitation sounds, stutters, quotes, whitespace),
-lowercase unpunctuated auto-captions are mended heuristically, and the kept
-snippets are joined into a `TimedText` that maps any character offset back to
-its snippet's start time. For speed the chain runs once over all snippets
-joined by a private-use separator that no cleaner touches, which gives the
-same result as cleaning each snippet alone. Cleaning only deletes noise and
-fixes case and punctuation: the speaker's own words are never reworded or
-added to, because the wiki quotes them.
+Extraction wants one clean text, yet every claim must keep the start time of
+the caption snippet it came from. So each snippet is cleaned by a chain of small
+`str -> str` functions (caption noise, hesitations, stutters, quotes, spaces),
+raw auto-captions get their case and sentence ends mended, and the kept snippets
+are joined into a `TimedText` mapping any character offset to its snippet's
+start. For speed the chain runs once over all snippets joined by a private-use
+separator no cleaner touches. Only noise is deleted and only case and
+punctuation change: the wiki quotes speakers, so their words stay their own.
 """
 
 from __future__ import annotations
@@ -44,17 +41,17 @@ _PAREN_NOISE = re.compile(
 )
 _NOTES = re.compile(f"[{_NOTE_CHARS}]+")
 _CHEVRONS = re.compile(r">>+")
-_LEADING_DASH = re.compile(r"\s*-+[ \t]+(?=\S)")
-_DIALOGUE_DASH = re.compile(r"([.?!\n\ue000])[ \t]*-+[ \t]+(?=\S)")
+_LEADING_DASH = re.compile(r"\A\s*-+(?:[ \t]+|(?=\ue000)|\Z)")
+_DIALOGUE_DASH = re.compile(r"([.?!\n\ue000])[ \t]*-+(?:[ \t]+|(?=\ue000)|\Z)")
 # The lookahead lets the scan skip most positions cheaply. All-caps "UM" or "ER" is an acronym.
 _FILLER_RUN = re.compile(
     r"(?=[UuEeHh])(?<![\w'-])(?:(?:[Uu](?:m+|h+|hm+)|[Ee]r(?:m+)?|[Hh]m+)(?![\w'-])[,;]?\s*)+"
-    r"(?P<next>[a-z](?![A-Z]))?"
+    r"(?P<stop>[.?!]+(?=[\s\ue000]|$)\s*)?(?P<next>[a-z](?![A-Z]))?"
 )
 # Single spaces only (drop_repeats runs after normalize_whitespace): `\s+` is twice as slow.
 # Opens with the character before the phrase, so the scan jumps between word starts.
 _REPEAT = re.compile(
-    r"(?P<pre>[ \ue000\"(\[/-])(?P<p>\w[\w']*+(?: [\w']++){0,2})(?: (?P=p))+(?![\w'])",
+    r"(?P<pre>[ \ue000\"(\[/-])(?P<p>\w[\w']*+(?: [\w']++){0,2}?)(?: (?P=p))+(?![\w'])",
     re.IGNORECASE,
 )
 # Repetitions that are grammar or names rather than stutters ("that that", "twenty twenty").
@@ -107,8 +104,13 @@ def drop_speaker_marks(text: str) -> str:
 
 def _filler_sub(match: re.Match[str]) -> str:
     following = match.group("next") or ""
-    # "Um, so we..." opened a sentence: keep the sentence capitalised.
-    return following.upper() if match.group(0)[0].isupper() else following
+    if match.group(0)[0].isupper():
+        following = following.upper()  # "Um, so we..." opened a sentence: keep its capital
+    stop = match.group("stop") or ""
+    before = match.string[max(0, match.start() - 20) : match.start()].rstrip()
+    if stop and (not before or before[-1] in ".?!\ue000"):
+        stop = ""  # "Hmm." alone was a whole sentence: drop its period too
+    return stop + following
 
 
 def drop_fillers(text: str) -> str:
@@ -197,8 +199,8 @@ MAX_RUN_WORDS = 40
 HARD_RUN_WORDS = 60
 """Break even after a word that cannot end a sentence once a run is this long."""
 
-_OPENERS_WORDS = "so but now okay ok alright yeah anyway anyways however let's"
-_OPENERS = frozenset(_OPENERS_WORDS.split())
+_OPENER_WORDS = "so but now okay ok alright yeah anyway anyways however let's"
+_OPENERS = frozenset(_OPENER_WORDS.split())
 _TWO_WORD_OPENERS = frozenset({"and so", "i think", "i mean", "i'm", "so i"})
 _NON_FINAL_WORDS = """
 a an the to of and or but nor with for in on at from by into onto about than as if because
@@ -228,10 +230,6 @@ def needs_repair(snippets: Sequence[Snippet]) -> bool:
     return bool(text) and _looks_unrepaired(text)
 
 
-def _identity(text: str) -> str:
-    return text
-
-
 def _tokens(text: str) -> set[str]:
     """Lowercase words of `text` without surrounding punctuation or "'s", for cheap lookups."""
     spaced = text.lower().replace(_SEP, " ").replace("-", " ").replace("/", " ")
@@ -257,7 +255,7 @@ def name_fixer(names: Iterable[str], within: str | None = None) -> Cleaner:
         present = _tokens(within)
         canon = {key: name for key, name in canon.items() if _tokens(key.split()[0]) & present}
     if not canon:
-        return _identity
+        return lambda text: text
     alternatives = sorted(canon, key=len, reverse=True)
     body = "|".join(r"\s+".join(map(re.escape, key.split())) for key in alternatives)
     pattern = re.compile(rf"(?<!\w)(?:{body})(?!\w)", re.IGNORECASE)
@@ -300,7 +298,15 @@ def _opens_sentence(text: str) -> bool:
     return first in _OPENERS or " ".join(w.rstrip(",;:") for w in words[:2]) in _TWO_WORD_OPENERS
 
 
-def _end_sentences(texts: list[str], starts: Sequence[float], ends: Sequence[float]) -> list[str]:
+def end_sentences(texts: list[str], starts: Sequence[float], ends: Sequence[float]) -> list[str]:
+    """Put periods, in place, at snippet boundaries that look like sentence ends.
+
+    A boundary ends a sentence when the next snippet starts with a typical
+    opener ("so", "but", "okay", "I think"), when the speaker paused longer than
+    PAUSE_SECONDS, or when the run has reached MAX_RUN_WORDS; never right after
+    a word like "the" or "of" unless the run passed HARD_RUN_WORDS. The last
+    snippet always ends a sentence. Only punctuation is added, never words.
+    """
     run = 0
     last = len(texts) - 1
     for k, text in enumerate(texts):
@@ -324,44 +330,27 @@ def _end_sentences(texts: list[str], starts: Sequence[float], ends: Sequence[flo
     return texts
 
 
-def end_sentences(snippets: Sequence[Snippet]) -> list[str]:
-    """Put periods at snippet boundaries that look like sentence ends; return the texts.
-
-    A boundary ends a sentence when the next snippet starts with a typical
-    opener ("so", "but", "okay", "I think"), when the speaker paused longer than
-    PAUSE_SECONDS, or when the run has reached MAX_RUN_WORDS; never right after
-    a word like "the" or "of" unless the run passed HARD_RUN_WORDS. The last
-    snippet always ends a sentence. Only punctuation is added, never words.
-    """
-    texts = [s.text for s in snippets]
-    ends = [s.start + s.duration for s in snippets]
-    return _end_sentences(texts, [s.start for s in snippets], ends)
-
-
 def _repair_texts(
     texts: list[str], starts: Sequence[float], ends: Sequence[float], names: Iterable[str]
 ) -> list[str]:
     joined = capitalize_i(_SEP.join(texts))
     joined = name_fixer(names, within=joined)(joined)
-    mended = _end_sentences(joined.split(_SEP), starts, ends)
+    mended = end_sentences(joined.split(_SEP), starts, ends)
     return capitalize_sentences(_SEP.join(mended)).split(_SEP)
 
 
 def repair(snippets: Sequence[Snippet], names: Iterable[str] = ()) -> tuple[Snippet, ...]:
     """Mend lowercase, unpunctuated auto-captions so spaCy can find sentences and names.
 
-    The pronoun "I" and the given `names` get their casing, `end_sentences`
-    adds periods at likely sentence ends, then every sentence starts with a
-    capital. Heuristic, not perfect; snippets and start times are unchanged.
-    Expects cleaned, single-spaced snippet texts.
+    "I" and the given `names` get their casing, `end_sentences` adds periods,
+    then every sentence starts with a capital. Heuristic, not perfect; start
+    times are unchanged. Expects cleaned, single-spaced snippet texts.
     """
     texts = [s.text for s in snippets]
     ends = [s.start + s.duration for s in snippets]
     mended = _repair_texts(texts, [s.start for s in snippets], ends, names)
     return tuple(replace(s, text=t) for s, t in zip(snippets, mended, strict=True))
 
-
-_repair = repair  # `timed_text` has a parameter of the same name
 
 # --- the offset -> time map -------------------------------------------------
 

@@ -27,7 +27,7 @@ from webvtt.errors import MalformedCaptionError, MalformedFileError
 from webvtt.models import Timestamp
 
 from tubewiki.errors import EmptyTranscriptError, TranscriptFileError
-from tubewiki.transcript import clean_text
+from tubewiki.transcript import clean_texts
 from tubewiki.types import Snippet, Transcript, TranscriptKind
 
 log = logging.getLogger(__name__)
@@ -52,7 +52,7 @@ def read_transcript_file(path: Path, video_id: str) -> Transcript:
         raise TranscriptFileError(f"transcript file {name!r} is empty (export the captions again)")
     parse = _parser_for(path, text, name)
     snippets = sorted(_usable(parse(text, name)), key=lambda s: s.start)
-    if not any(clean_text(s.text) for s in snippets):
+    if not any(clean_texts([s.text for s in snippets])):
         raise EmptyTranscriptError(
             f"transcript file {name!r} holds no speech, only caption noise such as [Music] "
             "(use a transcript with spoken words)"
@@ -154,18 +154,24 @@ def _json_entry(entry: Any, index: int, name: str) -> Snippet:
     if not isinstance(entry["text"], str):
         raise TranscriptFileError(f'{where} has a "text" that is not a string {_FIX}')
     start = _json_time(entry["start"], "start", where)
-    duration = _json_time(entry.get("duration", 0.0), "duration", where)
+    # Caption tools sometimes export overlapping cues with a negative duration;
+    # only `start` feeds anchors, so such a duration is read as zero.
+    duration = max(0.0, _json_number(entry.get("duration", 0.0), "duration", where))
     return Snippet(clean_markup(entry["text"]), start, duration)
 
 
-def _json_time(value: Any, key: str, where: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float):
+def _json_number(value: Any, key: str, where: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
         raise TranscriptFileError(
             f'{where} has a "{key}" that is not a number of seconds: {value!r} {_FIX}'
         )
-    seconds = float(value)
-    if not math.isfinite(seconds) or seconds < 0:
-        raise TranscriptFileError(f'{where} has a negative or infinite "{key}": {value!r} {_FIX}')
+    return float(value)
+
+
+def _json_time(value: Any, key: str, where: str) -> float:
+    seconds = _json_number(value, key, where)
+    if seconds < 0:
+        raise TranscriptFileError(f'{where} has a negative "{key}": {value!r} {_FIX}')
     return seconds
 
 
@@ -199,16 +205,20 @@ def parse_srt(text: str, name: str) -> list[Snippet]:
     previous: list[str] = []
     for subtitle in subtitles:
         start, end = subtitle.start.total_seconds(), subtitle.end.total_seconds()
-        if start < 0 or end < start:
+        if start < 0:
             raise TranscriptFileError(
-                f"transcript file {name!r} cue {subtitle.index} has a negative time or ends "
-                f"before it starts {_FIX}"
+                f"transcript file {name!r} cue {subtitle.index} starts at a negative time {_FIX}"
             )
         lines = [clean_markup(line) for line in subtitle.content.splitlines()]
         kept = _drop_rolled_lines(previous, lines)
         previous = lines
-        snippets.append(Snippet(" ".join(kept), start, round(end - start, 3)))
+        snippets.append(Snippet(" ".join(kept), start, _duration(start, end)))
     return snippets
+
+
+def _duration(start: float, end: float) -> float:
+    """Seconds from start to end; a cue that ends before it starts lasts zero, as in JSON."""
+    return max(0.0, round(end - start, 3))
 
 
 def _drop_rolled_lines(previous: Sequence[str], lines: list[str]) -> list[str]:
@@ -250,14 +260,10 @@ def parse_vtt(text: str, name: str) -> list[Snippet]:
     for caption in captions:
         start = caption.start_time.in_milliseconds() / 1000
         end = caption.end_time.in_milliseconds() / 1000
-        if end < start:
-            raise TranscriptFileError(
-                f"transcript file {name!r} cue at {caption.start} ends before it starts {_FIX}"
-            )
         lines = [clean_markup(line) for line in caption.text.splitlines()]
         kept = _drop_rolled_lines(previous, lines)
         previous = lines
-        snippets.append(Snippet(" ".join(kept), start, round(end - start, 3)))
+        snippets.append(Snippet(" ".join(kept), start, _duration(start, end)))
     return snippets
 
 

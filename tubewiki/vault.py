@@ -25,10 +25,12 @@ ENTITY_DIR = "entities"
 class NoteChange:
     path: str
     before: str | None  # None: the note is new
-    after: str
+    after: str | None  # None: the note is deleted
 
     @property
     def action(self) -> str:
+        if self.after is None:
+            return "deleted"
         return "created" if self.before is None else "updated"
 
 
@@ -38,6 +40,7 @@ class Vault:
         self._texts = texts
         self.notes: dict[str, Note] = {path: parse_note(path, text) for path, text in texts.items()}
         self._touched: set[str] = set()
+        self._raw: dict[str, str] = {}
 
     @classmethod
     def load(cls, root: Path) -> Vault:
@@ -60,6 +63,9 @@ class Vault:
     # lookups -----------------------------------------------------------------
     def slugs(self) -> set[str]:
         return {note.slug for note in self.notes.values()}
+
+    def by_slug(self, slug: str) -> Note | None:
+        return next((n for n in self.notes.values() if n.slug == slug), None)
 
     def by_kind(self, kind: str) -> list[Note]:
         return [n for n in self.notes.values() if n.kind == kind]
@@ -85,18 +91,37 @@ class Vault:
                     name=str(note.meta.get("title", note.slug)),
                     label=str(note.meta.get("type", "ENTITY")),
                     aliases=tuple(aliases),
+                    formerly=tuple(as_strings(note.meta.get("formerly"))),
                 )
             )
         return known
 
-    def names(self) -> list[str]:
-        """Every surface form the vault knows, for repairing lowercase captions."""
-        return sorted({n for k in self.known_entities() for n in (k.name, *k.aliases)})
+    def redirect(self, slug: str) -> str | None:
+        """The entity note a merged or renamed slug now lives in."""
+        for note in self.by_kind("entity"):
+            if slug in as_strings(note.meta.get("formerly")):
+                return note.slug
+        return None
 
     # edits -------------------------------------------------------------------
     def put(self, note: Note) -> None:
         self.notes[note.path] = note
+        self._raw.pop(note.path, None)
         self._touched.add(note.path)
+
+    def delete(self, path: str) -> None:
+        self.notes.pop(path, None)
+        self._raw.pop(path, None)
+        self._touched.add(path)
+
+    def restore(self, path: str, text: str) -> None:
+        """Put back exact bytes (for revert), not a re-dump of parsed front matter."""
+        self.notes[path] = parse_note(path, text)
+        self._raw[path] = text
+        self._touched.add(path)
+
+    def original(self, path: str) -> str | None:
+        return self._texts.get(path)
 
     def new_note(self, path: str, kind: str, meta: dict[str, object]) -> Note:
         return Note(path=path, meta={**meta, GENERATOR_KEY: kind}, body="")
@@ -109,7 +134,8 @@ class Vault:
         """
         result = []
         for path in sorted(self._touched):
-            after = dump_note(self.notes[path])
+            note = self.notes.get(path)
+            after = self._raw.get(path) or (dump_note(note) if note is not None else None)
             before = self._texts.get(path)
             if after != before:
                 result.append(NoteChange(path, before, after))

@@ -19,8 +19,9 @@ import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from itertools import takewhile
 from pathlib import Path
-from typing import Any, Literal
+from typing import Literal
 from urllib.parse import parse_qs, quote, unquote, urlsplit
 
 import yaml
@@ -43,7 +44,8 @@ Kind = Literal["channel", "playlist"]
 
 _CHANNEL_ID_RE = re.compile(r"UC[A-Za-z0-9_-]{22}")
 _HANDLE_RE = re.compile(r"@[\w.-]{3,30}")
-_LEGACY_RE = re.compile(r"(c|user)/([\w.-]{1,100})")
+_LEGACY_NAME = r"[\w.-]{1,100}"
+_LEGACY_RE = re.compile(rf"(c|user)/({_LEGACY_NAME})")
 _PLAYLIST_RE = re.compile(r"(?:PL|UU|OL|FL)[A-Za-z0-9_-]{10,70}")
 _FEEDLESS_LIST_RE = re.compile(r"(?:RD|LL|WL)[A-Za-z0-9_-]*")
 _PLAIN_RE = re.compile(r"[\w][\w./-]*")
@@ -54,6 +56,16 @@ _FORMS = (
 )
 
 StrPath = str | os.PathLike[str]
+
+
+class _Loader(yaml.SafeLoader):
+    """Leaves dates as text: `since: 2026-02-30` then gets our message, not a ValueError."""
+
+
+_Loader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
 
 
 @dataclass(frozen=True)
@@ -115,8 +127,6 @@ def parse_entry(
     name: str = "",
 ) -> WatchEntry:
     """Turn what a user pasted into an entry, or say in one line which forms work."""
-    if not isinstance(raw, str):
-        raise ConfigError(f"watchlist entry {raw!r} is not text: {_FORMS}")
     shown = _one_line(raw, 80)
     parsed = _parse_ref(raw.strip())
     if parsed is None:
@@ -143,10 +153,8 @@ def _parse_ref(text: str) -> tuple[Kind, str] | None:
 
 
 def _split_url(text: str) -> tuple[str, list[str], dict[str, list[str]]] | None:
-    if text.startswith("//"):
-        text = "https:" + text
-    elif "://" not in text:
-        text = "https://" + text
+    if "://" not in text:
+        text = "https://" + text.lstrip("/")
     try:
         parts = urlsplit(text)
         host = (parts.hostname or "").lower()
@@ -170,7 +178,7 @@ def _ref_from_url(text: str) -> tuple[Kind, str] | None:
         return ("channel", segments[1])
     if first.startswith("@") and _HANDLE_RE.fullmatch(first):
         return ("channel", first)
-    if first in ("c", "user") and len(segments) >= 2 and _LEGACY_RE.fullmatch(segments[1]):
+    if first in ("c", "user") and len(segments) >= 2 and re.fullmatch(_LEGACY_NAME, segments[1]):
         return ("channel", f"{first}/{segments[1]}")
     if segments == ["feeds", "videos.xml"]:
         channel = query.get("channel_id", [""])[0]
@@ -184,33 +192,25 @@ def _ref_from_url(text: str) -> tuple[Kind, str] | None:
 
 
 def _refusal(text: str, shown: str) -> str:
+    what = "not a channel or playlist"
     split = _split_url(text)
     if split is not None and _FEEDLESS_LIST_RE.fullmatch(split[2].get("list", [""])[0]):
-        return (
-            f"watchlist entry {shown!r} is a mix or a private list (RD…, LL…, WL…), which "
-            f"has no public feed: {_FORMS}"
-        )
-    if split is not None:
+        what = "a mix or a private list (RD…, LL…, WL…), which has no public feed"
+    elif split is not None:
         with contextlib.suppress(InvalidVideoError):
-            video_id = parse_video_id(text)
-            return (
-                f"watchlist entry {shown!r} is a single video ({video_id}), not a channel or "
-                f"playlist: ingest it by hand, or {_FORMS}"
-            )
-    return f"watchlist entry {shown!r} is not a channel or playlist: {_FORMS}"
+            what = f"a single video ({parse_video_id(text)}), not a channel or playlist"
+    return f"watchlist entry {shown!r} is {what}: {_FORMS}"
 
 
 def _languages(value: object, shown: str) -> tuple[str, ...]:
     items = [value] if isinstance(value, str) else value
-    if not isinstance(items, list | tuple) or not all(isinstance(x, str) for x in items):
+    codes: tuple[str, ...] = ()
+    if isinstance(items, list | tuple) and all(isinstance(x, str) for x in items):
+        codes = tuple(dict.fromkeys(str(code).strip() for code in items))
+    if not codes or "" in codes:
         raise ConfigError(
             f"watchlist entry {shown!r}: languages must be a list of codes such as [en, de], "
             f"not {_one_line(repr(value), 60)}"
-        )
-    codes = tuple(dict.fromkeys(code.strip() for code in items))
-    if not codes or "" in codes:
-        raise ConfigError(
-            f"watchlist entry {shown!r}: languages must be non-empty codes such as [en, de]"
         )
     return codes
 
@@ -218,10 +218,8 @@ def _languages(value: object, shown: str) -> tuple[str, ...]:
 def _since(value: object, shown: str) -> date | None:
     if value is None or value == "":
         return None
-    if isinstance(value, datetime):
-        return value.date()
     if isinstance(value, date):
-        return value
+        return value.date() if isinstance(value, datetime) else value
     if isinstance(value, str):
         with contextlib.suppress(ValueError):
             return date.fromisoformat(value.strip())
@@ -241,8 +239,8 @@ def load_watchlist(path: StrPath = DEFAULT_PATH) -> list[WatchEntry]:
     if text is None:
         return []
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
+        node = yaml.compose(text, Loader=_Loader)
+        data = yaml.load(text, Loader=_Loader)  # a SafeLoader
     except yaml.YAMLError as err:
         mark = getattr(err, "problem_mark", None)
         where = f" at line {mark.line + 1}" if mark is not None else ""
@@ -250,7 +248,7 @@ def load_watchlist(path: StrPath = DEFAULT_PATH) -> list[WatchEntry]:
         raise ConfigError(
             f"{path} is not valid YAML ({_one_line(str(problem), 80)}{where}); fix it by hand"
         ) from None
-    if data is None:
+    if data is None:  # only comments
         return []
     if not isinstance(data, list) or not isinstance(node, yaml.SequenceNode):
         raise ConfigError(
@@ -300,34 +298,23 @@ def _entry_from_yaml(item: object) -> WatchEntry:
     kinds = [key for key in ("channel", "playlist") if key in item]
     if len(kinds) != 1:
         raise ConfigError("an entry needs exactly one of `channel: …` or `playlist: …`")
-    kind, raw = kinds[0], item[kinds[0]]
+    kind, raw, name = kinds[0], item[kinds[0]], item.get("name")
     if not isinstance(raw, str):
         raise ConfigError(f"{kind} {raw!r} is not text: {_FORMS}")
-    entry = parse_entry(
-        raw,
-        languages=item.get("languages", DEFAULT_LANGUAGES),
-        since=item.get("since"),
-        name=_name(item.get("name")),
-    )
+    if isinstance(name, bool) or not isinstance(name, str | int | float | None):
+        raise ConfigError(f"name {_one_line(repr(name), 60)} must be text")
+    languages = item.get("languages", DEFAULT_LANGUAGES)
+    entry = parse_entry(raw, languages=languages, since=item.get("since"), name=str(name or ""))
     if entry.kind != kind:
         raise ConfigError(f"{raw!r} is a {entry.kind}; write it as `{entry.kind}: {raw}`")
     return entry
 
 
-def _name(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool) or not isinstance(value, str | int | float):
-        raise ConfigError(f"name {_one_line(repr(value), 60)} must be text")
-    return str(value)
-
-
 def save_watchlist(path: StrPath, entries: Sequence[WatchEntry]) -> None:
     """Write the entries atomically, in order, keeping the file's top comment block."""
     path = Path(path)
-    existing = _read(path)
-    header = _header(existing) if existing else ""
-    _write_atomic(path, (header or HEADER) + dump_entries(entries))
+    header = _header(_read(path) or "") or HEADER
+    _write_atomic(path, header + dump_entries(entries))
     log.info("saved %d watchlist entries to %s", len(entries), path)
 
 
@@ -346,13 +333,8 @@ def dump_entries(entries: Sequence[WatchEntry]) -> str:
 
 
 def _header(text: str) -> str:
-    lines = text.splitlines(keepends=True)
-    header = []
-    for line in lines:
-        if not line.startswith("#"):
-            break
-        header.append(line if line.endswith("\n") else line + "\n")
-    return "".join(header)
+    lines = takewhile(lambda line: line.startswith("#"), text.splitlines())
+    return "".join(line + "\n" for line in lines)
 
 
 def _scalar(value: str) -> str:
@@ -364,26 +346,24 @@ def _scalar(value: str) -> str:
 
 def _write_atomic(path: Path, text: str) -> None:
     """Temp file + os.replace: a crash or a concurrent reader sees the old file or the new."""
-    target = Path(os.path.realpath(path))
+    target = Path(os.path.realpath(path))  # through a symlink, not over it
+    tmp: str | None = None
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         mode = target.stat().st_mode & 0o777 if target.exists() else 0o644
         fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-    except OSError as err:
-        raise ConfigError(f"cannot write watchlist {path} ({err.strerror or err})") from None
-    try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
             handle.write(text)
             handle.flush()
             os.fsync(handle.fileno())
         os.chmod(tmp, mode)
         os.replace(tmp, target)
-    except BaseException as err:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        if isinstance(err, OSError):
-            raise ConfigError(f"cannot write watchlist {path} ({err.strerror or err})") from None
-        raise
+    except OSError as err:
+        raise ConfigError(f"cannot write watchlist {path} ({err.strerror or err})") from None
+    finally:
+        if tmp is not None:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(tmp)
 
 
 def add_entry(
@@ -396,11 +376,9 @@ def add_entry(
     """Append one entry, refusing a second entry for the same channel or playlist."""
     entries = load_watchlist(path)
     entry = parse_entry(raw, languages=languages, since=since, name=name)
-    for old in entries:
-        if old.key == entry.key:
-            raise ConfigError(
-                f"{old.label} is already in {path}; remove it first to change its settings"
-            )
+    old = next((e for e in entries if e.key == entry.key), None)
+    if old is not None:
+        raise ConfigError(f"{old.label} is already in {path}; remove it first to change it")
     save_watchlist(path, [*entries, entry])
     return entry
 
@@ -408,12 +386,10 @@ def add_entry(
 def remove_entry(path: StrPath, raw: str) -> WatchEntry:
     """Drop the entry `raw` names (any accepted form of its ref, or its name)."""
     entries = load_watchlist(path)
-    wanted: tuple[str, str] | None = None
-    with contextlib.suppress(ConfigError):
-        wanted = parse_entry(raw).key
-    match = next((e for e in entries if e.key == wanted), None)
-    if match is None:
-        match = next((e for e in entries if e.name and e.name.casefold() == raw.casefold()), None)
+    parsed = _parse_ref(raw.strip())
+    key = WatchEntry(*parsed).key if parsed else None
+    by_name = [e for e in entries if e.name and e.name.casefold() == raw.strip().casefold()]
+    match = next((e for e in entries if e.key == key), by_name[0] if by_name else None)
     if match is None:
         held = ", ".join(e.ref for e in entries[:8]) + (", …" if len(entries) > 8 else "")
         raise ConfigError(

@@ -1,0 +1,207 @@
+"""The `backfill` flow: many videos at once, extraction spread over processes or Dask.
+
+Extraction is a pure map from `Source` to plain-data `VideoInput`, so it can run
+on any task runner: local processes by default (one per core, each loading
+spaCy once), or Dask (`task_runner="dask"`, a local cluster or `dask_address`).
+Everything else stays in the flow's own process: fetching (rate-limited, and
+`responses`-replayable in tests), learning the vault, and one `write_notes`
+call under the vault lock with the videos sorted by id, so the same inputs give
+byte-identical notes whatever the parallelism. The watch flow reuses the
+helpers here.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import flows.settings  # noqa: F401  (must run before Prefect reads its settings)
+from flows.limits import ensure_limits
+from flows.tasks import analyse_video, fetch_source, learn_vault, save_to_cache, write_notes
+from prefect import flow, task, unmapped
+from prefect.artifacts import create_markdown_artifact
+from prefect.cache_policies import NO_CACHE
+from prefect.task_runners import ProcessPoolTaskRunner, TaskRunner
+
+from tubewiki import backfill as policy
+from tubewiki.backfill import BatchReport, Candidate, Fate
+from tubewiki.cache import Source
+from tubewiki.errors import ConfigError
+from tubewiki.ledger import RunKind, VideoRow, utc_now
+from tubewiki.nlp import load_nlp
+from tubewiki.pipeline import Lexicon, Request
+from tubewiki.plan import VideoInput
+from tubewiki.youtube import ProxySettings
+
+log = logging.getLogger(__name__)
+
+TASK_RUNNERS = ("process", "dask")
+
+
+def warm_worker() -> None:
+    """Load spaCy as a worker process starts, so no task pays for it (once per process)."""
+    try:
+        load_nlp()
+    except Exception:  # the first task raises the same error, with a proper state
+        log.debug("could not preload spaCy in worker %d", os.getpid(), exc_info=True)
+
+
+def make_task_runner(
+    kind: str = "process", dask_address: str | None = None, workers: int | None = None
+) -> TaskRunner[Any]:
+    """Processes by default; threads would serialise spaCy on the GIL and share its ruler."""
+    workers = max(workers or os.cpu_count() or 1, 1)
+    if kind == "process":
+        return ProcessPoolTaskRunner(max_workers=workers, initializer=warm_worker)
+    if kind == "dask":
+        from prefect_dask import DaskTaskRunner
+
+        if dask_address:
+            return DaskTaskRunner(address=dask_address)
+        return DaskTaskRunner(
+            cluster_class="distributed.LocalCluster",
+            # One thread per worker: the spaCy pipeline of a process is not shared safely.
+            cluster_kwargs={
+                "n_workers": workers,
+                "threads_per_worker": 1,
+                "processes": True,
+                "dashboard_address": None,
+            },
+        )
+    raise ConfigError(f"unknown task runner {kind!r}; use one of: {', '.join(TASK_RUNNERS)}")
+
+
+@task(task_run_name="record failure of {video_id}", cache_policy=NO_CACHE)
+def record_failure(
+    vault: Path, video_id: str, error: BaseException, now: str, fields: dict[str, str]
+) -> VideoRow:
+    return policy.record_failure(vault, video_id, error, now, **fields)
+
+
+@dataclass
+class Progress:
+    """What a run has so far: fetched sources and every video's fate."""
+
+    sources: list[Source] = field(default_factory=list)
+    fates: list[Fate] = field(default_factory=list)
+    attempted: int = 0
+    blocked: int = 0
+    stopped: str | None = None
+
+    def count(self, error: BaseException | None) -> None:
+        """Count one YouTube request; stop the run once most of them are blocked."""
+        self.attempted += 1
+        self.blocked += error is not None and policy.is_blocked(error)
+        if self.stopped is None and policy.too_blocked(self.blocked, self.attempted):
+            self.stopped = (
+                f"YouTube blocked {self.blocked} of {self.attempted} requests in this run, so "
+                "it stopped early; YouTube blocks most cloud and datacenter IPs: set "
+                "TUBEWIKI_WEBSHARE_USERNAME and TUBEWIKI_WEBSHARE_PASSWORD (a rotating "
+                "residential proxy) or TUBEWIKI_PROXY_HTTP/TUBEWIKI_PROXY_HTTPS, then run again"
+            )
+
+    def fail(self, vault: Path, candidate: Candidate, error: BaseException, now: str) -> None:
+        fields = {"source": candidate.source, "title": candidate.title}
+        fields |= {"channel": candidate.channel}
+        row = record_failure(
+            vault, candidate.video_id, error, now, {k: v for k, v in fields.items() if v}
+        )
+        self.fates.append(Fate(candidate.video_id, row.status, row.last_error or ""))
+
+
+def fetch_all(
+    vault: Path,
+    candidates: Sequence[Candidate],
+    requests: dict[str, Request],
+    progress: Progress,
+    *,
+    now: str,
+    retries: int | None = None,
+) -> None:
+    """Fetch one by one in this process (the rate limit paces them), recording failures."""
+    fetch = fetch_source if retries is None else fetch_source.with_options(retries=retries)
+    proxy = ProxySettings.from_env()
+    for candidate in candidates:
+        if progress.stopped:
+            progress.fates.append(Fate(candidate.video_id, "deferred", "run stopped early"))
+            continue
+        request = requests[candidate.video_id]
+        result = fetch(request, vault, proxy, return_state=True).result(raise_on_failure=False)
+        error = result if isinstance(result, BaseException) else None
+        if request.transcript_file is None:
+            progress.count(error)
+        if error is not None:
+            progress.fail(vault, candidate, error, now)
+            continue
+        save_to_cache(vault, result)
+        progress.sources.append(result)
+
+
+def analyse_all(
+    vault: Path, progress: Progress, lexicon: Lexicon, *, now: str
+) -> list[tuple[Source, VideoInput]]:
+    """Map extraction over the flow's task runner, longest transcript first (better packing)."""
+    order = sorted(progress.sources, key=lambda s: (-_size(s), s.meta.video_id))
+    futures = analyse_video.map(order, unmapped(lexicon))
+    items: list[tuple[Source, VideoInput]] = []
+    for source, future in zip(order, futures, strict=True):
+        result = future.result(raise_on_failure=False)
+        if isinstance(result, BaseException):
+            meta = source.meta
+            progress.fail(
+                vault, Candidate(meta.video_id, title=meta.title, channel=meta.channel), result, now
+            )
+        else:
+            items.append((source, result))
+    return sorted(items, key=lambda item: item[1].meta.video_id)
+
+
+def _size(source: Source) -> int:
+    return sum(len(s.text) for s in source.transcript.snippets)
+
+
+def finish(vault: Path, progress: Progress, *, kind: RunKind, now: str) -> BatchReport:
+    """Learn, analyse, write once, publish: the tail every batch flow shares."""
+    items = analyse_all(vault, progress, learn_vault(vault), now=now) if progress.sources else []
+    run = write_notes(vault, items, kind=kind) if items else None
+    ingested = [Fate(item.meta.video_id, "ingested", item.meta.title) for _, item in items]
+    report = BatchReport(kind, run, tuple(ingested + progress.fates), progress.stopped)
+    create_markdown_artifact(
+        markdown=policy.batch_markdown(report),
+        key=f"tubewiki-{kind}",
+        description=f"what tubewiki's {kind} run created, updated, skipped and failed",
+    )
+    print(
+        f"{kind}: {len(ingested)} ingested, {len(report.failed)} failed, "
+        f"{len(report.having('skipped', 'deferred'))} skipped"
+        + (f", notes: {len(run.created)} created, {len(run.updated)} updated" if run else "")
+    )
+    return report
+
+
+@flow(name="backfill-videos", log_prints=True)
+def backfill_videos(path: str, vault: str = "notes") -> BatchReport:
+    """The work of `backfill`; its task runner is chosen by `backfill` with `with_options`."""
+    root, now = Path(vault), utc_now()
+    requests = {r.video_id: r for r in policy.sources_from_path(path)}
+    if any(r.transcript_file is None for r in requests.values()):
+        ensure_limits()
+    progress = Progress()
+    fetch_all(root, [Candidate(v) for v in requests], requests, progress, now=now)
+    return finish(root, progress, kind="backfill", now=now)
+
+
+@flow(name="backfill", log_prints=True)
+def backfill(
+    path: str,
+    vault: str = "notes",
+    task_runner: str = "process",
+    dask_address: str | None = None,
+) -> BatchReport:
+    """Ingest a folder of transcripts or a list of videos; `task_runner` is process or dask."""
+    runner = make_task_runner(task_runner, dask_address)
+    return backfill_videos.with_options(task_runner=runner)(path=path, vault=vault)

@@ -1,0 +1,52 @@
+"""Shared fixtures: the spaCy pipeline (loaded once), a temporary vault, transcript builders."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pytest
+
+from tubewiki.types import Snippet, Transcript, TranscriptKind
+
+if TYPE_CHECKING:
+    from spacy.language import Language
+
+Row = tuple[float, float, str]
+MakeTranscript = Callable[..., Transcript]
+
+
+def build_transcript(
+    rows: Iterable[Row],
+    *,
+    video_id: str = "tstvid00001",
+    kind: TranscriptKind = TranscriptKind.FILE,
+) -> Transcript:
+    """A transcript from `(start, duration, text)` rows, in the order given."""
+    snippets = tuple(
+        Snippet(text=text, start=start, duration=duration) for start, duration, text in rows
+    )
+    return Transcript(video_id=video_id, snippets=snippets, kind=kind)
+
+
+@pytest.fixture(scope="session")
+def nlp() -> Language:
+    """The shared spaCy pipeline, loaded once for the whole test session."""
+    from tubewiki.nlp import load_nlp
+
+    return load_nlp()
+
+
+@pytest.fixture
+def tmp_vault(tmp_path: Path) -> Path:
+    """An empty vault folder."""
+    root = tmp_path / "vault"
+    root.mkdir()
+    return root
+
+
+@pytest.fixture
+def make_transcript() -> MakeTranscript:
+    """`make_transcript([(0.0, 2.5, "Hello."), ...], video_id=...)` -> `Transcript`."""
+    return build_transcript

@@ -1,0 +1,122 @@
+"""Merge and rename notes without breaking a single link or losing a word.
+
+Both operations edit the in-memory vault only; `pipeline.apply` commits them
+as one run, so they can be reviewed and reverted like an ingest. Every
+wikilink in the vault that pointed at the old slug is rewritten, including
+those inside tubewiki's own blocks, which stay recognisably unedited.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+from tubewiki import sections
+from tubewiki.errors import VaultError
+from tubewiki.notes import Note
+from tubewiki.plan import INTRO_KEY, SectionReport, refresh_entity_intro
+from tubewiki.slugs import slugify
+from tubewiki.vault import Vault, as_strings
+
+_WIKILINK = re.compile(r"\[\[(?P<target>[^\[\]|#\n]+?)(?P<rest>(?:#[^\[\]|\n]*)?\s*(?:\|[^\[\]\n]*)?)\]\]")
+OWNED_LISTS = ("aliases", "channels", "videos")
+
+
+def _norm(slug: str) -> str:
+    return re.sub(r"[\s_\-]+", "_", slug.strip().lower())
+
+
+def relink(body: str, old: str, new: str) -> str:
+    """Point every `[[old...]]` at `new`, keeping headings and display text."""
+
+    def swap(m: re.Match[str]) -> str:
+        if _norm(m["target"]) != _norm(old):
+            return m[0]
+        return f"[[{new}{m['rest']}]]" if m["rest"].strip() else f"[[{new}]]"
+
+    return _WIKILINK.sub(swap, body)
+
+
+def merge(vault: Vault, source: str, target: str) -> list[SectionReport]:
+    """Fold entity note `source` into `target`: sections, aliases, links, people's text."""
+    src, dst = _entity(vault, source), _entity(vault, target)
+    if src.path == dst.path:
+        raise VaultError(f"cannot merge '{source}' into itself; name two different entity notes")
+    reports = []
+    dst_blocks = {b.key: b for b in sections.blocks(dst.body, path=dst.path) if b.kind == "begin"}
+    for block in sections.blocks(src.body, path=src.path):
+        if block.kind != "begin" or block.key == INTRO_KEY:
+            continue
+        content = block.content
+        if block.key in dst_blocks:
+            have = dst_blocks[block.key].content
+            extra = [ln for ln in content.splitlines() if ln.startswith("- ") and ln not in have]
+            content = have.rstrip("\n") + "\n" + "\n".join(extra) + "\n" if extra else have
+        dst.body, outcome = sections.upsert(dst.body, block.key, content, path=dst.path)
+        reports.append(SectionReport(dst.path, block.key, outcome))
+    leftover = _people_text(src)
+    if leftover:
+        title = src.meta.get("title", src.slug)
+        dst.body = f"{dst.body.rstrip()}\n\n## Notes merged from {title}\n\n{leftover}\n"
+    _merge_meta(src, dst)
+    vault.delete(src.path)
+    vault.put(dst)
+    _relink_vault(vault, src.slug, dst.slug)
+    refresh_entity_intro(vault, dst, None)
+    return reports
+
+
+def rename(vault: Vault, old: str, new: str) -> list[SectionReport]:
+    """Give a note a new slug (same folder) and rewrite every link to it."""
+    note = vault.by_slug(old)
+    if note is None:
+        raise VaultError(f"no note with the slug '{old}' in the vault; `tubewiki runs` and the notes/ folder list them")
+    if slugify(new) != new:
+        raise VaultError(f"'{new}' is not a valid slug: use lower snake_case ASCII, e.g. '{slugify(new) or 'new_name'}'")
+    if vault.by_slug(new) is not None:
+        raise VaultError(f"a note with the slug '{new}' already exists; pick another or merge the notes")
+    folder = note.path.rsplit("/", 1)[0] + "/" if "/" in note.path else ""
+    moved = Note(path=f"{folder}{new}.md", meta=dict(note.meta), body=note.body)
+    vault.delete(note.path)
+    vault.put(moved)
+    _relink_vault(vault, old, new)
+    return []
+
+
+def _entity(vault: Vault, slug: str) -> Note:
+    note = vault.entity_note(slug)
+    if note is None:
+        raise VaultError(f"no entity note '{slug}' (looked for entities/{slug}.md); check the slug")
+    return note
+
+
+def _people_text(note: Note) -> str:
+    """What a person wrote in a note outside tubewiki's blocks and From line."""
+    text = sections.outside(note.body, path=note.path)
+    lines = [ln for ln in text.splitlines() if not ln.startswith("From: [[")]
+    return "\n".join(lines).strip()
+
+
+def _merge_meta(src: Note, dst: Note) -> None:
+    for key in OWNED_LISTS:
+        values = as_strings(dst.meta.get(key))
+        extra = as_strings(src.meta.get(key))
+        if key == "aliases":
+            extra = [str(src.meta.get("title", src.slug)), *extra]
+        seen = {v.casefold() for v in values} | {str(dst.meta.get("title", "")).casefold()}
+        for value in extra:
+            if value.casefold() not in seen:
+                values.append(value)
+                seen.add(value.casefold())
+        dst.meta[key] = values
+    for key, value in src.meta.items():
+        dst.meta.setdefault(key, value)
+
+
+def _relink_vault(vault: Vault, old: str, new: str) -> None:
+    change: Callable[[str], str] = lambda body: relink(body, old, new)  # noqa: E731
+    for note in list(vault.notes.values()):
+        body = sections.rewrite(note.body, change, path=note.path)
+        if body != note.body:
+            note.body = body
+            vault.put(note)
