@@ -20,13 +20,17 @@ from pathlib import Path
 from typing import Any
 
 import flows.settings  # noqa: F401  (must run before Prefect reads its settings)
-from flows.limits import ensure_limits
-from flows.tasks import analyse_video, fetch_source, learn_vault, save_to_cache, write_notes
+
+# isort: split
 from prefect import flow, task, unmapped
 from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
+from prefect.client.orchestration import get_client
+from prefect.settings import get_current_settings
 from prefect.task_runners import ProcessPoolTaskRunner, TaskRunner
 
+from flows.limits import ensure_limits
+from flows.tasks import analyse_video, fetch_source, learn_vault, save_to_cache, write_notes
 from tubewiki import backfill as policy
 from tubewiki.backfill import BatchReport, Candidate, Fate
 from tubewiki.cache import Source
@@ -48,6 +52,19 @@ def warm_worker() -> None:
         load_nlp()
     except Exception:  # the first task raises the same error, with a proper state
         log.debug("could not preload spaCy in worker %d", os.getpid(), exc_info=True)
+
+
+def share_api_with_workers() -> None:
+    """Point worker processes at this run's API, even a temporary one.
+
+    With no PREFECT_API_URL, Prefect serves a temporary API from the process that
+    started the flow; each spawned worker would otherwise start its own (about 8 s
+    and a database each) instead of reporting to it. Call this inside a flow run.
+    """
+    if get_current_settings().api.url:
+        return
+    with get_client(sync_client=True) as client:
+        os.environ["PREFECT_API_URL"] = str(client.api_url).rstrip("/")
 
 
 def make_task_runner(
@@ -134,8 +151,8 @@ def fetch_all(
         error = result if isinstance(result, BaseException) else None
         if request.transcript_file is None:
             progress.count(error)
-        if error is not None:
-            progress.fail(vault, candidate, error, now)
+        if isinstance(result, BaseException):
+            progress.fail(vault, candidate, result, now)
             continue
         save_to_cache(vault, result)
         progress.sources.append(result)
@@ -203,5 +220,6 @@ def backfill(
     dask_address: str | None = None,
 ) -> BatchReport:
     """Ingest a folder of transcripts or a list of videos; `task_runner` is process or dask."""
+    share_api_with_workers()
     runner = make_task_runner(task_runner, dask_address)
     return backfill_videos.with_options(task_runner=runner)(path=path, vault=vault)

@@ -11,10 +11,13 @@ from __future__ import annotations
 import logging
 
 import flows.settings  # noqa: F401  (must run before Prefect reads its settings)
-from flows.tasks import YOUTUBE_LIMIT
+
+# isort: split
 from prefect.client.orchestration import get_client
 from prefect.client.schemas.actions import GlobalConcurrencyLimitCreate
 from prefect.exceptions import ObjectAlreadyExists, ObjectNotFound
+
+from flows.tasks import YOUTUBE_LIMIT
 
 log = logging.getLogger(__name__)
 

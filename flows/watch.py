@@ -15,14 +15,16 @@ from __future__ import annotations
 from pathlib import Path
 
 import flows.settings  # noqa: F401  (must run before Prefect reads its settings)
-from flows.backfill import Progress, fetch_all, finish, make_task_runner
-from flows.limits import ensure_limits
-from flows.tasks import YOUTUBE_LIMIT, transient_only
+
+# isort: split
 from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 from prefect.concurrency.sync import rate_limit
 from prefect.tasks import exponential_backoff
 
+from flows.backfill import Progress, fetch_all, finish, make_task_runner, share_api_with_workers
+from flows.limits import ensure_limits
+from flows.tasks import YOUTUBE_LIMIT, transient_only
 from tubewiki import feeds
 from tubewiki.backfill import BatchReport, Candidate, Fate, as_time, describe, select
 from tubewiki.errors import RequestBlockedError
@@ -81,6 +83,7 @@ def watch_channels(
     if not entries:
         print(f"{watchlist} lists no channels yet; add one with `tubewiki watch add CHANNEL`")
     ensure_limits()
+    share_api_with_workers()
     progress = Progress()
     candidates = read_feeds(entries, progress, retries=fetch_retries)
     languages = {entry.ref: entry.languages for entry in entries}

@@ -38,7 +38,11 @@ ROWS = [
     (79.0, 5.0, REPEATED),
     (84.0, 5.0, "The Swindon factory employs 1,100 workers across three shifts."),
     (89.0, 4.5, "Yeah, yeah, you know."),
-    (93.5, 5.5, "Priya Raman told investors in 2023 that Harlow Motors would build a plant in Leeds."),
+    (
+        93.5,
+        5.5,
+        "Priya Raman told investors in 2023 that Harlow Motors would build a plant in Leeds.",
+    ),
     (99.0, 5.0, "Tomas Greve left Harlow Motors in 2024 to start Lumen Drive."),
     (104.0, 5.0, "Lumen Drive raised $15 million from Northgate Capital last autumn."),
     (109.0, 5.0, REPEATED),
@@ -187,7 +191,11 @@ def test_sponsor_read_snippet_does_not_hide_other_snippets(nlp) -> None:
         build_transcript(
             [
                 (0.0, 4.0, "Harlow Motors sold 12,000 vans to Parcelline in 2019."),
-                (4.0, 4.0, "Today's show is sponsored by Crestline. Use code VANS for 10 percent off."),
+                (
+                    4.0,
+                    4.0,
+                    "Today's show is sponsored by Crestline. Use code VANS for 10 percent off.",
+                ),
                 (8.0, 4.0, "Harlow Motors opened a factory in Swindon in 2021, says Parcelline."),
             ]
         )

@@ -123,6 +123,114 @@ def rebuild(
         _print_report(rebuild_vault(vault=str(vault), force=force))
 
 
+@app.command()
+def runs(
+    vault: VaultOption = Path("notes"),
+    limit: Annotated[int, typer.Option(help="How many runs to list.")] = 20,
+) -> None:
+    """List the recent runs, newest first."""
+    from rich.table import Table
+
+    from tubewiki import review
+
+    with user_errors():
+        _check_vault(vault)
+        table = Table(title=f"runs in {vault}")
+        for column in ("run", "kind", "started", "status", "videos", "created", "updated"):
+            table.add_column(column)
+        for row in review.runs(vault, limit):
+            summary = row.summary or {}
+            table.add_row(
+                row.run_id,
+                row.kind,
+                row.started,
+                row.status,
+                ", ".join(row.videos),
+                str(len(summary.get("created", []))),
+                str(len(summary.get("updated", []))),
+            )
+        console.print(table)
+
+
+@app.command(name="review")
+def review_run(
+    run: Annotated[str, typer.Argument(help="A run id, a unique prefix of one, or 'last'.")] = "last",
+    vault: VaultOption = Path("notes"),
+) -> None:
+    """Show what a run changed, as coloured unified diffs."""
+    from rich.syntax import Syntax
+
+    from tubewiki import review
+
+    with user_errors():
+        _check_vault(vault)
+        row, changes = review.run_changes(vault, run)
+        console.print(f"[bold]run {row.run_id}[/] ({row.kind}, {row.status}, {row.started})")
+        if not changes:
+            console.print("no note changed")
+        for change in changes:
+            sections = ", ".join(f"{k}: {v}" for k, v in change.details.get("sections", {}).items())
+            console.rule(f"{change.path}: {change.action}" + (f" ({sections})" if sections else ""))
+            console.print(Syntax(review.unified_diff(change), "diff", theme="ansi_dark", word_wrap=True))
+
+
+@app.command()
+def revert(
+    run: Annotated[str, typer.Argument(help="A run id, a unique prefix of one, or 'last'.")],
+    vault: VaultOption = Path("notes"),
+) -> None:
+    """Undo a run exactly, if no later run or edit touched its notes."""
+    from tubewiki import pipeline, review
+
+    with user_errors():
+        _check_vault(vault)
+        _print_report(pipeline.apply(vault, "revert", review.revert_edit(vault, run)))
+
+
+@app.command()
+def merge(
+    source: Annotated[str, typer.Argument(help="Slug of the entity note to fold away.")],
+    target: Annotated[str, typer.Argument(help="Slug of the entity note that keeps everything.")],
+    vault: VaultOption = Path("notes"),
+) -> None:
+    """Fold one entity note into another and rewrite every link to it."""
+    from tubewiki import pipeline, refactor
+
+    with user_errors():
+        _check_vault(vault)
+        _print_report(pipeline.apply(vault, "merge", lambda v: refactor.merge(v, source, target)))
+
+
+@app.command()
+def rename(
+    old: Annotated[str, typer.Argument(help="The note's current slug.")],
+    new: Annotated[str, typer.Argument(help="The new slug, lower snake_case.")],
+    vault: VaultOption = Path("notes"),
+) -> None:
+    """Give a note a new slug and rewrite every link to it."""
+    from tubewiki import pipeline, refactor
+
+    with user_errors():
+        _check_vault(vault)
+        _print_report(pipeline.apply(vault, "rename", lambda v: refactor.rename(v, old, new)))
+
+
+@app.command()
+def resolve(
+    note: Annotated[str, typer.Argument(help="The note's path in the vault, or its slug.")],
+    theirs: Annotated[
+        bool, typer.Option("--theirs", help="Take tubewiki's proposed version instead of yours.")
+    ] = False,
+    vault: VaultOption = Path("notes"),
+) -> None:
+    """Settle the conflicts in a note: keep your edited sections (default) or take tubewiki's."""
+    from tubewiki import pipeline, review
+
+    with user_errors():
+        _check_vault(vault)
+        _print_report(pipeline.apply(vault, "resolve", review.resolve_edit(note, take_proposed=theirs)))
+
+
 def _check_vault(vault: Path) -> None:
     from tubewiki.errors import VaultError
 
@@ -143,7 +251,9 @@ def _print_report(report: object) -> None:
         table.add_row(path, "[green]created[/]")
     for path in report.updated:
         table.add_row(path, "[yellow]updated[/]")
-    if report.created or report.updated:
+    for path in report.deleted:
+        table.add_row(path, "[red]deleted[/]")
+    if report.created or report.updated or report.deleted:
         console.print(table)
     else:
         console.print(f"run {report.run_id}: every note already up to date")

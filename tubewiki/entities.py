@@ -25,7 +25,7 @@ from tubewiki.types import Entity
 CONCEPT = "CONCEPT"
 FUZZY_MERGE = 92
 _POSSESSIVE = re.compile(r"(?:'s|s')$", re.IGNORECASE)
-_ARTICLE = re.compile(r"^(?:the|a|an)\s+", re.IGNORECASE)
+_ARTICLE = re.compile(r"^(?:[Tt]he|a|an)\s+")
 
 @dataclass(frozen=True, slots=True)
 class LinkedMention:
@@ -209,7 +209,9 @@ def _finish(groups: list[_Group]) -> Resolved:
     result: list[Entity] = []
     spans: list[LinkedMention] = []
     for slug, (entity, group) in entities.items():
-        aliases = tuple(sorted({s for s in group.surfaces if s != entity.name}, key=str.casefold))
+        forms = {s.casefold(): s for s in sorted(group.surfaces, reverse=True)}
+        forms.pop(entity.name.casefold(), None)
+        aliases = tuple(sorted(forms.values(), key=str.casefold))
         result.append(Entity(slug, entity.name, entity.label, aliases, group.count))
         spans.extend(LinkedMention(s, e, slug) for s, e in group.spans)
     spans.sort(key=lambda m: (m.start, -m.end))

@@ -21,7 +21,7 @@ from tubewiki.types import Chapter, Extraction
 
 if TYPE_CHECKING:
     from spacy.language import Language
-    from spacy.tokens import Doc, Span
+    from spacy.tokens import Doc, Span, Token
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +36,7 @@ LEADING_FILLER = frozenset(
      "like", "actually", "basically", "honestly", "look", "see", "also", "then", "because"}
 )
 LEADING_PAIRS = frozenset({("i", "mean"), ("you", "know"), ("you", "see"), ("of", "course")})
+AMBIGUOUS_OPENERS = frozenset({"no", "like", "look", "see"})
 HEDGES = frozenset({"maybe", "probably", "perhaps", "guess", "kinda", "sorta", "might"})
 PERSONAL = frozenset({"i", "you", "me"})
 VAGUE = frozenset({"it", "this", "that", "they", "he", "she", "there", "these", "those"})
@@ -195,13 +196,20 @@ def _content_start(sent: Span) -> int | None:
         pair = (low, tokens[i + 1].lower_) if i + 1 < len(tokens) else None
         if pair in LEADING_PAIRS:
             i += 2
-        elif low in LEADING_FILLER or tokens[i].is_punct:
+        elif tokens[i].is_punct or (low in LEADING_FILLER and _is_opener(tokens[i])):
             i += 1
         else:
             break
     if i >= len(tokens) - 1:
         return None
     return tokens[i].idx
+
+
+def _is_opener(token: Token) -> bool:
+    """ "No, ..." and "Like, ..." open a sentence; "No company ..." and "Like X, ..." mean it."""
+    if token.lower_ in AMBIGUOUS_OPENERS:
+        return token.pos_ == "INTJ" or token.nbor(1).is_punct if token.i + 1 < len(token.doc) else False
+    return True
 
 
 def _claim_features(sent: Span, start: int) -> tuple[bool, float, tuple[int, int]]:

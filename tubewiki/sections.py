@@ -15,13 +15,14 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 
 from tubewiki.errors import NoteError
 
 _BLOCK = re.compile(
-    r"<!-- tubewiki:(?P<kind>begin|proposed) (?P<key>[\w-]+)(?: sha=(?P<sha>[0-9a-f]+))? -->\n"
+    r"<!-- tubewiki:(?P<kind>begin|proposed) (?P<key>[\w-]+)"
+    r"(?: sha=(?P<sha>[0-9a-f]+))?(?: kept=(?P<kept>[0-9a-f]+))? -->\n"
     r"(?P<content>.*?)"
     r"<!-- tubewiki:end(?P<endkind>-proposed)? (?P<endkey>[\w-]+) -->",
     re.DOTALL,
@@ -44,6 +45,7 @@ class Block:
     content: str
     start: int
     end: int
+    kept: str = ""  # hash of the tubewiki version a person chose not to take
 
     @property
     def edited(self) -> bool:
@@ -54,14 +56,32 @@ def digest(content: str) -> str:
     return hashlib.sha256(content.encode()).hexdigest()[:12]
 
 
-def managed(key: str, content: str) -> str:
+def managed(key: str, content: str, *, kept: str = "") -> str:
     content = content.strip("\n") + "\n"
-    return f"<!-- tubewiki:begin {key} sha={digest(content)} -->\n{content}<!-- tubewiki:end {key} -->"
+    extra = f" kept={kept}" if kept else ""
+    return (
+        f"<!-- tubewiki:begin {key} sha={digest(content)}{extra} -->\n"
+        f"{content}<!-- tubewiki:end {key} -->"
+    )
+
+
+NOTICE = (
+    "> [!warning] tubewiki: you edited the section above, so this newer version from the video "
+    "was put here instead. Keep what you want, then run `tubewiki resolve` on this note."
+)
 
 
 def proposed(key: str, content: str) -> str:
     content = content.strip("\n") + "\n"
-    return f"<!-- tubewiki:proposed {key} -->\n{content}<!-- tubewiki:end-proposed {key} -->"
+    return (
+        f"<!-- tubewiki:proposed {key} -->\n{NOTICE}\n\n{content}"
+        f"<!-- tubewiki:end-proposed {key} -->"
+    )
+
+
+def proposal(block: Block) -> str:
+    """A proposed block's content, without the notice that explains it."""
+    return block.content.removeprefix(f"{NOTICE}\n\n")
 
 
 def blocks(body: str, *, path: str = "") -> list[Block]:
@@ -75,7 +95,9 @@ def blocks(body: str, *, path: str = "") -> list[Block]:
                 f"{m['endkey']}; restore the matching end marker"
             )
         found.append(
-            Block(m["kind"], m["key"], m["sha"] or "", m["content"], m.start(), m.end())
+            Block(
+                m["kind"], m["key"], m["sha"] or "", m["content"], m.start(), m.end(), m["kept"] or ""
+            )
         )
     if len(_ANY_MARKER.findall(body)) != 2 * len(found):
         raise NoteError(
@@ -98,6 +120,10 @@ def upsert(
     current = next((b for b in found if b.kind == "begin" and b.key == key), None)
     pending = next((b for b in found if b.kind == "proposed" and b.key == key), None)
     new_block = managed(key, content)
+    if current is not None and current.kept and not force:
+        if current.kept == digest(content.strip("\n") + "\n") and not current.edited:
+            return body, Outcome.UNCHANGED  # the person already chose their version over this one
+        current = replace(current, sha="")  # a newer tubewiki version: propose it again
     if current is None:
         if not found:
             return f"{body.rstrip()}\n\n{new_block}\n".lstrip("\n"), Outcome.ADDED
@@ -126,10 +152,14 @@ def resolve(body: str, key: str, *, take_proposed: bool, path: str = "") -> str:
     pending = next((b for b in found if b.kind == "proposed" and b.key == key), None)
     if current is None:
         return body
-    content = pending.content if (take_proposed and pending) else current.content
+    if take_proposed and pending is not None:
+        content, kept = proposal(pending), ""
+    else:
+        content = current.content
+        kept = digest(proposal(pending)) if pending is not None else current.kept
     if pending is not None:
         body = body[: pending.start].rstrip("\n") + body[pending.end :]
-    return body[: current.start] + managed(key, content) + body[current.end :]
+    return body[: current.start] + managed(key, content, kept=kept) + body[current.end :]
 
 
 def remove(body: str, key: str, *, path: str = "") -> str:
