@@ -18,13 +18,12 @@ import time
 from pathlib import Path
 
 os.environ.setdefault("PREFECT_LOGGING_LEVEL", "ERROR")
-import flows.settings  # noqa: E402,F401
-
-from tubewiki.extract import pipe_chunks  # noqa: E402
-from tubewiki.nlp import RULER, load_nlp  # noqa: E402
-from tubewiki.pipeline import Request, ingest  # noqa: E402
-from tubewiki.transcript import timed_text  # noqa: E402
-from tubewiki.transcript_files import read_transcript_file  # noqa: E402
+import flows.settings  # noqa: F401
+from tubewiki.extract import pipe_chunks
+from tubewiki.nlp import RULER, load_nlp
+from tubewiki.pipeline import Request, ingest
+from tubewiki.transcript import timed_text
+from tubewiki.transcript_files import read_transcript_file
 
 VIDEO_ID = "benchmark01"
 
@@ -49,7 +48,13 @@ def flow_ingest(path: Path, vault: Path) -> float:
     from flows.ingest import ingest_video
 
     start = time.perf_counter()
-    ingest_video(video=VIDEO_ID, transcript=str(path), title="Benchmark video", channel="benchmarks", vault=str(vault))
+    ingest_video(
+        video=VIDEO_ID,
+        transcript=str(path),
+        title="Benchmark video",
+        channel="benchmarks",
+        vault=str(vault),
+    )
     return time.perf_counter() - start
 
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import flows.settings  # noqa: F401
-from flows.tasks import analyse_video, fetch_source, learn_vault, save_to_cache, write_notes
 from prefect import flow
 from prefect.artifacts import create_markdown_artifact
 
+import flows.settings  # noqa: F401
+from flows.tasks import analyse_video, fetch_source, learn_vault, save_to_cache, write_notes
 from tubewiki.pipeline import Request, RunReport
 from tubewiki.report import run_markdown
 from tubewiki.youtube import ProxySettings, parse_video_id

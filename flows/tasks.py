@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import flows.settings  # noqa: F401  (must run before Prefect reads its settings)
 from prefect import Task, task
 from prefect.cache_policies import NO_CACHE
 from prefect.client.schemas.objects import TaskRun
@@ -12,6 +11,7 @@ from prefect.concurrency.sync import rate_limit
 from prefect.states import State
 from prefect.tasks import exponential_backoff
 
+import flows.settings  # noqa: F401  (must run before Prefect reads its settings)
 from tubewiki import cache, pipeline
 from tubewiki.cache import Source
 from tubewiki.errors import TubewikiError

@@ -267,11 +267,6 @@ def test_entity_dropped_on_replan_loses_its_section(first: dict[str, str]) -> No
     assert "makers_hour_entity" not in after[VIDEO_PATH]
 
 
-@pytest.mark.xfail(
-    reason="_drop_stale_sections removes the video from an entity note but plan_video "
-    "never refreshes that note's intro, which still lists the video",
-    strict=True,
-)
 def test_entity_dropped_on_replan_has_a_fresh_intro(first: dict[str, str]) -> None:
     fewer = replace(
         EXTRACTION,

@@ -135,5 +135,7 @@ def load_learned(vault: Path) -> dict[str, Learned]:
             data = json.loads(path.read_text(encoding="utf-8"))
             learned[path.stem] = Learned(int(data["seq"]), dict(data["forms"]))
         except (ValueError, KeyError, TypeError) as exc:
-            raise VaultError(f"'{path}' is corrupt ({exc}); delete it and run `tubewiki rebuild`") from exc
+            raise VaultError(
+                f"'{path}' is corrupt ({exc}); delete it and run `tubewiki rebuild`"
+            ) from exc
     return learned

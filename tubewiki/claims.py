@@ -11,6 +11,7 @@ claim's time is the start of the caption snippet it begins in, read from the
 from __future__ import annotations
 
 import bisect
+import itertools
 import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -94,7 +95,7 @@ def _score(
 def _sponsored(timed: TimedText) -> Iterable[tuple[int, int]]:
     """Character ranges of the snippets that read an advertisement."""
     bounds = [*timed.offsets, len(timed.text)]
-    for start, end in zip(bounds, bounds[1:], strict=False):
+    for start, end in itertools.pairwise(bounds):
         if SPONSOR.search(timed.text, start, end):
             yield start, end
 
@@ -134,7 +135,9 @@ def _sections(
         members = [c for c in claims if start <= c.start < stop]
         if not title:
             counts = Counter(
-                m.slug for m in mentions if m.slug in names and start <= timed.time_at(m.start) < stop
+                m.slug
+                for m in mentions
+                if m.slug in names and start <= timed.time_at(m.start) < stop
             )
             title = _segment_title(counts, names, used, i + 1)
         used.add(title)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import logging
 import os
-import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -32,7 +31,8 @@ console = Console()
 err_console = Console(stderr=True)
 
 VaultOption = Annotated[
-    Path, typer.Option("--vault", help="The vault folder (default: ./notes).", envvar="TUBEWIKI_VAULT")
+    Path,
+    typer.Option("--vault", help="The vault folder (default: ./notes).", envvar="TUBEWIKI_VAULT"),
 ]
 
 
@@ -45,7 +45,9 @@ def user_errors() -> Iterator[None]:
         err_console.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
         raise typer.Exit(exc.exit_code) from None
     except KeyboardInterrupt:
-        err_console.print("interrupted: the vault is unchanged or fully updated, never half-written")
+        err_console.print(
+            "interrupted: the vault is unchanged or fully updated, never half-written"
+        )
         raise typer.Exit(130) from None
 
 
@@ -59,20 +61,36 @@ def ingest(
     video: Annotated[str, typer.Argument(help="An 11-character video id or any YouTube URL.")],
     transcript: Annotated[
         Path | None,
-        typer.Option("--transcript", help="Read this transcript (JSON, SRT or WebVTT) instead of YouTube."),
+        typer.Option(
+            "--transcript", help="Read this transcript (JSON, SRT or WebVTT) instead of YouTube."
+        ),
     ] = None,
-    title: Annotated[str | None, typer.Option(help="The video's title (default: from YouTube).")] = None,
-    channel: Annotated[str | None, typer.Option(help="The channel's name (default: from YouTube).")] = None,
+    title: Annotated[
+        str | None, typer.Option(help="The video's title (default: from YouTube).")
+    ] = None,
+    channel: Annotated[
+        str | None, typer.Option(help="The channel's name (default: from YouTube).")
+    ] = None,
     vault: VaultOption = Path("notes"),
     language: Annotated[
         list[str] | None,
-        typer.Option("--language", "-l", help="Caption language, in order of preference (repeatable)."),
+        typer.Option(
+            "--language", "-l", help="Caption language, in order of preference (repeatable)."
+        ),
     ] = None,
     force: Annotated[bool, typer.Option(help="Overwrite sections you edited by hand.")] = False,
-    proxy_http: Annotated[str | None, typer.Option(help="HTTP proxy URL for YouTube requests.")] = None,
-    proxy_https: Annotated[str | None, typer.Option(help="HTTPS proxy URL for YouTube requests.")] = None,
-    webshare_username: Annotated[str | None, typer.Option(help="Webshare rotating proxy username.")] = None,
-    webshare_password: Annotated[str | None, typer.Option(help="Webshare rotating proxy password.")] = None,
+    proxy_http: Annotated[
+        str | None, typer.Option(help="HTTP proxy URL for YouTube requests.")
+    ] = None,
+    proxy_https: Annotated[
+        str | None, typer.Option(help="HTTPS proxy URL for YouTube requests.")
+    ] = None,
+    webshare_username: Annotated[
+        str | None, typer.Option(help="Webshare rotating proxy username.")
+    ] = None,
+    webshare_password: Annotated[
+        str | None, typer.Option(help="Webshare rotating proxy password.")
+    ] = None,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Show Prefect's logs.")] = False,
 ) -> None:
     """Ingest one video into the vault, through the ingest-video Prefect flow."""
@@ -154,7 +172,9 @@ def runs(
 
 @app.command(name="review")
 def review_run(
-    run: Annotated[str, typer.Argument(help="A run id, a unique prefix of one, or 'last'.")] = "last",
+    run: Annotated[
+        str, typer.Argument(help="A run id, a unique prefix of one, or 'last'.")
+    ] = "last",
     vault: VaultOption = Path("notes"),
 ) -> None:
     """Show what a run changed, as coloured unified diffs."""
@@ -171,7 +191,9 @@ def review_run(
         for change in changes:
             sections = ", ".join(f"{k}: {v}" for k, v in change.details.get("sections", {}).items())
             console.rule(f"{change.path}: {change.action}" + (f" ({sections})" if sections else ""))
-            console.print(Syntax(review.unified_diff(change), "diff", theme="ansi_dark", word_wrap=True))
+            console.print(
+                Syntax(review.unified_diff(change), "diff", theme="ansi_dark", word_wrap=True)
+            )
 
 
 @app.command()
@@ -228,14 +250,18 @@ def resolve(
 
     with user_errors():
         _check_vault(vault)
-        _print_report(pipeline.apply(vault, "resolve", review.resolve_edit(note, take_proposed=theirs)))
+        _print_report(
+            pipeline.apply(vault, "resolve", review.resolve_edit(note, take_proposed=theirs))
+        )
 
 
 def _check_vault(vault: Path) -> None:
     from tubewiki.errors import VaultError
 
     if vault.exists() and not vault.is_dir():
-        raise VaultError(f"vault path '{vault}' is a file, not a folder; pass a folder with --vault")
+        raise VaultError(
+            f"vault path '{vault}' is a file, not a folder; pass a folder with --vault"
+        )
 
 
 def _print_report(report: object) -> None:
@@ -264,9 +290,5 @@ def _print_report(report: object) -> None:
         )
 
 
-def main() -> None:  # pragma: no cover - console script entry
+if __name__ == "__main__":  # `python -m tubewiki.cli`
     app(prog_name="tubewiki")
-
-
-if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())

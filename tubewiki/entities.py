@@ -27,6 +27,7 @@ FUZZY_MERGE = 92
 _POSSESSIVE = re.compile(r"(?:'s|s')$", re.IGNORECASE)
 _ARTICLE = re.compile(r"^(?:[Tt]he|a|an)\s+")
 
+
 @dataclass(frozen=True, slots=True)
 class LinkedMention:
     start: int
@@ -145,7 +146,7 @@ def _compact(key: str) -> str:
 
 
 def _merge_near_duplicates(groups: list[_Group], known: Sequence[KnownEntity]) -> list[_Group]:
-    """"Agent Force" joins "Agentforce"; a close spelling of a known name joins its note."""
+    """ "Agent Force" joins "Agentforce"; a close spelling of a known name joins its note."""
     aliases = [(_compact(a), k) for k in known for a in (k.name, *k.aliases)]
     ordered = sorted(groups, key=lambda g: (g.known is None, -g.count, g.key))
     result: list[_Group] = []
@@ -155,8 +156,7 @@ def _merge_near_duplicates(groups: list[_Group], known: Sequence[KnownEntity]) -
             (
                 g
                 for g in result
-                if (g.known is None or group.known is None)
-                and _same_name(compact, _compact(g.key))
+                if (g.known is None or group.known is None) and _same_name(compact, _compact(g.key))
             ),
             None,
         )

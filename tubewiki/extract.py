@@ -32,8 +32,29 @@ NAMED_LABELS = frozenset(
 NUMERIC_LABELS = frozenset({"CARDINAL", "MONEY", "PERCENT", "QUANTITY", "DATE", "TIME"})
 # Words a speaker opens with that carry no content; a claim starts after them.
 LEADING_FILLER = frozenset(
-    {"and", "so", "but", "yeah", "yes", "no", "okay", "ok", "oh", "well", "right", "now",
-     "like", "actually", "basically", "honestly", "look", "see", "also", "then", "because"}
+    {
+        "and",
+        "so",
+        "but",
+        "yeah",
+        "yes",
+        "no",
+        "okay",
+        "ok",
+        "oh",
+        "well",
+        "right",
+        "now",
+        "like",
+        "actually",
+        "basically",
+        "honestly",
+        "look",
+        "see",
+        "also",
+        "then",
+        "because",
+    }
 )
 LEADING_PAIRS = frozenset({("i", "mean"), ("you", "know"), ("you", "see"), ("of", "course")})
 AMBIGUOUS_OPENERS = frozenset({"no", "like", "look", "see"})
@@ -42,12 +63,88 @@ PERSONAL = frozenset({"i", "you", "me"})
 VAGUE = frozenset({"it", "this", "that", "they", "he", "she", "there", "these", "those"})
 # Adjectives that make a noun chunk an opinion, not the name of a concept.
 VAGUE_ADJECTIVES = frozenset(
-    """crazy great good big small little huge whole real different same other new old best
-    better bad worse worst important interesting amazing incredible hard easy right wrong first
-    last next main key certain specific particular entire single large high low long short
-    early late full true simple nice cool awesome super major own favorite perfect serious
-    weird hot able likely possible huge massive tiny fantastic wonderful terrible horrible
-    obvious clear strong weak general basic actual various several many few much""".split()
+    [
+        "crazy",
+        "great",
+        "good",
+        "big",
+        "small",
+        "little",
+        "huge",
+        "whole",
+        "real",
+        "different",
+        "same",
+        "other",
+        "new",
+        "old",
+        "best",
+        "better",
+        "bad",
+        "worse",
+        "worst",
+        "important",
+        "interesting",
+        "amazing",
+        "incredible",
+        "hard",
+        "easy",
+        "right",
+        "wrong",
+        "first",
+        "last",
+        "next",
+        "main",
+        "key",
+        "certain",
+        "specific",
+        "particular",
+        "entire",
+        "single",
+        "large",
+        "high",
+        "low",
+        "long",
+        "short",
+        "early",
+        "late",
+        "full",
+        "true",
+        "simple",
+        "nice",
+        "cool",
+        "awesome",
+        "super",
+        "major",
+        "own",
+        "favorite",
+        "perfect",
+        "serious",
+        "weird",
+        "hot",
+        "able",
+        "likely",
+        "possible",
+        "huge",
+        "massive",
+        "tiny",
+        "fantastic",
+        "wonderful",
+        "terrible",
+        "horrible",
+        "obvious",
+        "clear",
+        "strong",
+        "weak",
+        "general",
+        "basic",
+        "actual",
+        "various",
+        "several",
+        "many",
+        "few",
+        "much",
+    ]
 )
 CHUNK_CHARS = 2000
 
@@ -208,7 +305,11 @@ def _content_start(sent: Span) -> int | None:
 def _is_opener(token: Token) -> bool:
     """ "No, ..." and "Like, ..." open a sentence; "No company ..." and "Like X, ..." mean it."""
     if token.lower_ in AMBIGUOUS_OPENERS:
-        return token.pos_ == "INTJ" or token.nbor(1).is_punct if token.i + 1 < len(token.doc) else False
+        return (
+            token.pos_ == "INTJ" or token.nbor(1).is_punct
+            if token.i + 1 < len(token.doc)
+            else False
+        )
     return True
 
 
@@ -290,7 +391,9 @@ def _concept_span(chunk: Span) -> Span | None:
     if not 2 <= len(span) <= 4 or span[-1].pos_ != "NOUN":
         return None
     if not all(
-        t.is_alpha and not t.is_stop and t.pos_ in {"NOUN", "ADJ", "PROPN"}
+        t.is_alpha
+        and not t.is_stop
+        and t.pos_ in {"NOUN", "ADJ", "PROPN"}
         and t.lower_ not in VAGUE_ADJECTIVES
         for t in span
     ):

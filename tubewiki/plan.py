@@ -98,7 +98,14 @@ def plan_video(
         duration=round(item.duration),
     )
     video.body = _with_from_line(video.body, [channel.slug])
-    reports.append(_upsert(video, meta.video_id, render("video_note.md.j2", video_ctx, override_dir=templates), force))
+    reports.append(
+        _upsert(
+            video,
+            meta.video_id,
+            render("video_note.md.j2", video_ctx, override_dir=templates),
+            force,
+        )
+    )
     vault.put(video)
 
     video_link = wikilink(video.slug, meta.title)
@@ -114,26 +121,41 @@ def plan_video(
             video_link=video_link, claims=claims(ex.entity_claims[entity.slug], slug)
         )
         reports.append(
-            _upsert(note, meta.video_id, render("entity_section.md.j2", section, override_dir=templates), force)
+            _upsert(
+                note,
+                meta.video_id,
+                render("entity_section.md.j2", section, override_dir=templates),
+                force,
+            )
         )
-        _add_to_list(note, "aliases", [a for a in (entity.name, *entity.aliases) if a != note.meta["title"]])
+        _add_to_list(
+            note, "aliases", [a for a in (entity.name, *entity.aliases) if a != note.meta["title"]]
+        )
         _add_to_list(note, "channels", [channel.slug])
         _add_to_list(note, "videos", [meta.video_id])
         vault.put(note)
         written.append(replace(entity, slug=slug))
     if learned is not None:
         learned[meta.video_id] = {e.slug: [e.name, *e.aliases] for e in written}
-    reports.extend(_drop_stale_sections(vault, meta.video_id, {e.slug for e in written}))
-    for note in vault.entity_notes_citing(meta.video_id):
+    dropped = _drop_stale_sections(vault, meta.video_id, {e.slug for e in written})
+    reports.extend(dropped)
+    stale = [n for r in dropped if (n := vault.notes.get(r.path)) is not None]
+    for note in [*vault.entity_notes_citing(meta.video_id), *stale]:
         refresh_entity_intro(vault, note, templates)
 
     channel_ctx = ChannelBlockContext(
         title=meta.title.replace("[", "(").replace("]", ")"),
         url=video_url(meta.video_id),
-        links=[video_link] + [wikilink(e.slug, e.name) for e in sorted(written, key=lambda e: e.name.casefold())],
+        links=[video_link]
+        + [wikilink(e.slug, e.name) for e in sorted(written, key=lambda e: e.name.casefold())],
     )
     reports.append(
-        _upsert(channel, meta.video_id, render("channel_block.md.j2", channel_ctx, override_dir=templates), force)
+        _upsert(
+            channel,
+            meta.video_id,
+            render("channel_block.md.j2", channel_ctx, override_dir=templates),
+            force,
+        )
     )
     vault.put(channel)
     return [r for r in reports if r.outcome is not sections.Outcome.UNCHANGED]
@@ -172,7 +194,9 @@ def _entity_slug(vault: Vault, slug: str, taken: set[str]) -> str:
 
 
 def _remap(claim: Claim, slugs: dict[str, str]) -> Claim:
-    links = tuple(ClaimLink(link.start, link.end, slugs.get(link.slug, link.slug)) for link in claim.links)
+    links = tuple(
+        ClaimLink(link.start, link.end, slugs.get(link.slug, link.slug)) for link in claim.links
+    )
     return replace(claim, links=links)
 
 
@@ -206,7 +230,9 @@ def _drop_stale_sections(vault: Vault, video_id: str, kept: set[str]) -> list[Se
     for note in vault.entity_notes_citing(video_id):
         if note.slug in kept:
             continue
-        current = next((b for b in sections.blocks(note.body, path=note.path) if b.key == video_id), None)
+        current = next(
+            (b for b in sections.blocks(note.body, path=note.path) if b.key == video_id), None
+        )
         if current is not None and current.edited:
             continue  # a person's words: leave them
         note.body = sections.remove(note.body, video_id, path=note.path)

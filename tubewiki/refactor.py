@@ -18,7 +18,9 @@ from tubewiki.plan import INTRO_KEY, SectionReport, refresh_entity_intro
 from tubewiki.slugs import slugify
 from tubewiki.vault import Vault, as_strings
 
-_WIKILINK = re.compile(r"\[\[(?P<target>[^\[\]|#\n]+?)(?P<rest>(?:#[^\[\]|\n]*)?\s*(?:\|[^\[\]\n]*)?)\]\]")
+_WIKILINK = re.compile(
+    r"\[\[(?P<target>[^\[\]|#\n]+?)(?P<rest>(?:#[^\[\]|\n]*)?\s*(?:\|[^\[\]\n]*)?)\]\]"
+)
 OWNED_LISTS = ("aliases", "channels", "videos")
 
 
@@ -70,11 +72,18 @@ def rename(vault: Vault, old: str, new: str) -> list[SectionReport]:
     """Give a note a new slug (same folder) and rewrite every link to it."""
     note = vault.by_slug(old)
     if note is None:
-        raise VaultError(f"no note with the slug '{old}' in the vault; `tubewiki runs` and the notes/ folder list them")
+        raise VaultError(
+            f"no note with the slug '{old}' in the vault; check the file names in the vault"
+        )
     if slugify(new) != new:
-        raise VaultError(f"'{new}' is not a valid slug: use lower snake_case ASCII, e.g. '{slugify(new) or 'new_name'}'")
+        raise VaultError(
+            f"'{new}' is not a valid slug: use lower snake_case ASCII, "
+            f"e.g. '{slugify(new) or 'new_name'}'"
+        )
     if vault.by_slug(new) is not None:
-        raise VaultError(f"a note with the slug '{new}' already exists; pick another or merge the notes")
+        raise VaultError(
+            f"a note with the slug '{new}' already exists; pick another or merge the notes"
+        )
     folder = note.path.rsplit("/", 1)[0] + "/" if "/" in note.path else ""
     moved = Note(path=f"{folder}{new}.md", meta=dict(note.meta), body=note.body)
     vault.delete(note.path)

@@ -88,7 +88,9 @@ def claim_markdown(claim: Claim, linkable: Collection[str], *, self_slug: str = 
             continue
         surface = claim.text[link.start : link.end]
         parts.append(escape_inline(claim.text[pos : link.start]))
-        parts.append(f"**{plain(surface)}**" if link.slug == self_slug else wikilink(link.slug, surface))
+        parts.append(
+            f"**{plain(surface)}**" if link.slug == self_slug else wikilink(link.slug, surface)
+        )
         pos = link.end
     tail = claim.text[pos:].rstrip()
     stop = tail[-1] if tail[-1:] in {".", "!"} else "."
@@ -131,5 +133,7 @@ def _tidy(text: str) -> str:
     return "\n".join(lines) + "\n"
 
 
-def join_claims(claims: Sequence[Claim], linkable: Collection[str], self_slug: str = "") -> list[str]:
+def join_claims(
+    claims: Sequence[Claim], linkable: Collection[str], self_slug: str = ""
+) -> list[str]:
     return [claim_markdown(c, linkable, self_slug=self_slug) for c in claims]

@@ -73,11 +73,15 @@ def resolve_edit(target: str, *, take_proposed: bool) -> Edit:
         note = vault.notes.get(target) or vault.by_slug(Path(target).stem)
         if note is None:
             raise VaultError(f"no note '{target}' in the vault; pass its path or slug")
-        pending = [b.key for b in sections.blocks(note.body, path=note.path) if b.kind == "proposed"]
+        pending = [
+            b.key for b in sections.blocks(note.body, path=note.path) if b.kind == "proposed"
+        ]
         if not pending:
             raise ReviewError(f"note '{note.path}' has no conflicts to resolve")
         for key in pending:
-            note.body = sections.resolve(note.body, key, take_proposed=take_proposed, path=note.path)
+            note.body = sections.resolve(
+                note.body, key, take_proposed=take_proposed, path=note.path
+            )
         vault.put(note)
         return [SectionReport(note.path, key, sections.Outcome.REPLACED) for key in pending]
 

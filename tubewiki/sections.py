@@ -96,7 +96,13 @@ def blocks(body: str, *, path: str = "") -> list[Block]:
             )
         found.append(
             Block(
-                m["kind"], m["key"], m["sha"] or "", m["content"], m.start(), m.end(), m["kept"] or ""
+                m["kind"],
+                m["key"],
+                m["sha"] or "",
+                m["content"],
+                m.start(),
+                m.end(),
+                m["kept"] or "",
             )
         )
     if len(_ANY_MARKER.findall(body)) != 2 * len(found):
@@ -141,7 +147,9 @@ def upsert(
         return body, Outcome.CONFLICT
     if pending is not None:
         body = body[: pending.start].rstrip("\n") + body[pending.end :]
-    outcome = Outcome.UNCHANGED if body[current.start : current.end] == new_block else Outcome.REPLACED
+    outcome = (
+        Outcome.UNCHANGED if body[current.start : current.end] == new_block else Outcome.REPLACED
+    )
     return body[: current.start] + new_block + body[current.end :], outcome
 
 

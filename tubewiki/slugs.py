@@ -7,13 +7,30 @@ import unicodedata
 
 _NON_WORD = re.compile(r"[^a-z0-9]+")
 # Letters NFKD does not decompose into an ASCII base.
-_FOLD = str.maketrans({"ø": "o", "Ø": "O", "ł": "l", "Ł": "L", "ß": "ss", "æ": "ae", "Æ": "AE",
-                       "œ": "oe", "Œ": "OE", "đ": "d", "Đ": "D", "þ": "th", "ð": "d"})
+_FOLD = str.maketrans(
+    {
+        "ø": "o",
+        "Ø": "O",
+        "ł": "l",
+        "Ł": "L",
+        "ß": "ss",
+        "æ": "ae",
+        "Æ": "AE",
+        "œ": "oe",
+        "Œ": "OE",
+        "đ": "d",
+        "Đ": "D",
+        "þ": "th",
+        "ð": "d",
+    }
+)
 
 
 def slugify(text: str, *, max_len: int = 80) -> str:
     """`"Marc Benioff's Salesforce.com"` -> `"marc_benioffs_salesforce_com"`."""
-    ascii_text = unicodedata.normalize("NFKD", text.translate(_FOLD)).encode("ascii", "ignore").decode()
+    ascii_text = (
+        unicodedata.normalize("NFKD", text.translate(_FOLD)).encode("ascii", "ignore").decode()
+    )
     slug = _NON_WORD.sub("_", ascii_text.lower().replace("'", "")).strip("_")
     if len(slug) > max_len:
         cut = slug[: max_len + 1]

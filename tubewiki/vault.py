@@ -45,7 +45,9 @@ class Vault:
     @classmethod
     def load(cls, root: Path) -> Vault:
         if root.exists() and not root.is_dir():
-            raise VaultError(f"vault path '{root}' is a file, not a folder; pass a folder with --vault")
+            raise VaultError(
+                f"vault path '{root}' is a file, not a folder; pass a folder with --vault"
+            )
         texts: dict[str, str] = {}
         if root.is_dir():
             for path in sorted(root.rglob("*.md")):
