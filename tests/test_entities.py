@@ -100,11 +100,6 @@ def test_single_name_of_another_label_is_not_folded_into_a_person() -> None:
     assert set(by_slug(resolved)) == {"priya_raman", "raman"}
 
 
-@pytest.mark.xfail(
-    reason="_merge_people folds a first name shared by two full names into the more "
-    "frequent one, though its docstring says only when one full name fits",
-    strict=True,
-)
 def test_ambiguous_first_name_is_not_merged() -> None:
     resolved = resolve(
         mentions(

@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from rapidfuzz import fuzz
 
@@ -127,15 +127,22 @@ def _plausible_name(surface: str) -> bool:
 
 
 def _merge_people(groups: list[_Group]) -> list[_Group]:
-    """Fold "Elon" and "Musk" into "Elon Musk" when only one full name fits."""
+    """Fold "Elon" and "Musk" into "Elon Musk" when only one full name fits.
+
+    A first name joins whatever the model labelled it (small models often call
+    a lone "Elon" an ORG); a last name joins only when labelled PERSON, so the
+    company "Ford" stays apart from "Henry Ford".
+    """
     full_names = [g for g in groups if g.label == "PERSON" and len(g.key.split()) > 1]
     result = []
     for group in groups:
         parts = group.key.split()
-        if group.known is None and len(parts) == 1 and group.label == "PERSON":
-            owners = [g for g in full_names if parts[0] in (g.key.split()[0], g.key.split()[-1])]
-            if owners:
-                max(owners, key=lambda g: (g.count, g.key)).absorb(group)
+        if group.known is None and len(parts) == 1:
+            owners = [g for g in full_names if parts[0] == g.key.split()[0]]
+            if group.label == "PERSON":
+                owners += [g for g in full_names if parts[0] == g.key.split()[-1]]
+            if len(owners) == 1:
+                owners[0].absorb(group)
                 continue
         result.append(group)
     return result
@@ -240,3 +247,44 @@ def _drop_overlaps(spans: list[LinkedMention]) -> Iterable[LinkedMention]:
         if span.start >= end:
             yield span
             end = span.end
+
+
+def propagate(resolved: Resolved, text: str) -> Resolved:
+    """Link the occurrences of an entity's names that the NER model missed.
+
+    Within one video a name seen once as an entity is that entity every time
+    it is spoken ("Musk" in "Musk later became ..."), so every exact,
+    capitalised occurrence of a named entity's forms becomes a mention.
+    """
+    taken = [(m.start, m.end) for m in resolved.mentions]
+    found: list[LinkedMention] = list(resolved.mentions)
+    counts: Counter[str] = Counter(m.slug for m in resolved.mentions)
+    seen: dict[str, set[str]] = {}
+    for entity in resolved.entities:
+        if entity.label == CONCEPT:
+            continue
+        forms = {entity.name, *entity.aliases}
+        if entity.label == "PERSON" and len(entity.name.split()) > 1:
+            forms |= {entity.name.split()[-1]}
+        forms = {f for f in forms if f[:1].isupper() and len(f) > 2}
+        if not forms:
+            continue
+        pattern = re.compile(
+            r"\b(?:" + "|".join(map(re.escape, sorted(forms, key=len, reverse=True))) + r")\b"
+        )
+        for m in pattern.finditer(text):
+            if not any(s < m.end() and m.start() < e for s, e in taken):
+                found.append(LinkedMention(m.start(), m.end(), entity.slug))
+                taken.append((m.start(), m.end()))
+                counts[entity.slug] += 1
+                seen.setdefault(entity.slug, set()).add(m[0])
+    found.sort(key=lambda m: (m.start, -m.end))
+    entities = tuple(
+        replace(
+            e,
+            mentions=counts[e.slug],
+            aliases=tuple(sorted(set(e.aliases) | (seen.get(e.slug, set()) - {e.name}))),
+        )
+        for e in resolved.entities
+    )
+    return Resolved(entities, tuple(found))

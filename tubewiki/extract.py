@@ -259,10 +259,10 @@ def extract(
 ) -> Extraction:
     """The whole extraction stage for one video."""
     from tubewiki.claims import select
-    from tubewiki.entities import resolve
+    from tubewiki.entities import propagate, resolve
 
     parsed = parse(timed, known=known, nlp=nlp)
-    resolved = resolve(parsed.mentions, known=known)
+    resolved = propagate(resolve(parsed.mentions, known=known), timed.text)
     return select(parsed.sentences, resolved, timed, video_id=video_id, chapters=chapters)
 
 
