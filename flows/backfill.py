@@ -154,7 +154,6 @@ def fetch_all(
         if isinstance(result, BaseException):
             progress.fail(vault, candidate, result, now)
             continue
-        save_to_cache(vault, result)
         progress.sources.append(result)
 
 
@@ -182,8 +181,14 @@ def _size(source: Source) -> int:
 
 
 def finish(vault: Path, progress: Progress, *, kind: RunKind, now: str) -> BatchReport:
-    """Learn, analyse, write once, publish: the tail every batch flow shares."""
+    """Learn, analyse, write once, publish: the tail every batch flow shares.
+
+    Only the transcripts about to be written are cached, so a run that fails
+    before writing leaves nothing for a later `rebuild` to pick up.
+    """
     items = analyse_all(vault, progress, learn_vault(vault), now=now) if progress.sources else []
+    for source, _ in items:
+        save_to_cache(vault, source)
     run = write_notes(vault, items, kind=kind) if items else None
     ingested = [Fate(item.meta.video_id, "ingested", item.meta.title) for _, item in items]
     report = BatchReport(kind, run, tuple(ingested + progress.fates), progress.stopped)

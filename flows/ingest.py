@@ -46,8 +46,8 @@ def ingest_video(
     )
     root = Path(vault)
     source = fetch_source(request, root, ProxySettings.from_env())
+    item = analyse_video(source, learn_vault(root))  # a corrupt note stops the run here
     save_to_cache(root, source)
-    item = analyse_video(source, learn_vault(root))
     report = write_notes(root, [(source, item)], force=force)
     publish(report)
     return report

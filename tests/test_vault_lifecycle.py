@@ -39,7 +39,10 @@ VIDEO_A = "OrbitalA_01"
 VIDEO_B = "OrbitalB_02"
 CHANNEL = "Launch Ledger"
 REQUEST_A = Request(
-    VIDEO_A, FIXTURES / "orbital_freight_story.json", "How Orbital Freight ships satellites", CHANNEL
+    VIDEO_A,
+    FIXTURES / "orbital_freight_story.json",
+    "How Orbital Freight ships satellites",
+    CHANNEL,
 )
 REQUEST_B = Request(VIDEO_B, FIXTURES / "rideshare_rivals.json", "Rideshare rivals", CHANNEL)
 
@@ -176,9 +179,7 @@ def scenario(tmp_path_factory: pytest.TempPathFactory) -> Scenario:
     stage3 = copy_vault(vault, root / "stage3")
     report_a2 = ingest(REQUEST_A, vault)
     stage4 = copy_vault(vault, root / "stage4")
-    return Scenario(
-        stage1, stage2, stage3, stage4, original.content, edited, report_b, report_a2
-    )
+    return Scenario(stage1, stage2, stage3, stage4, original.content, edited, report_b, report_a2)
 
 
 # --- the scenario ----------------------------------------------------------------

@@ -134,7 +134,7 @@ def rebuild(
 ) -> None:
     """Re-render every note from the cached transcripts, with no network."""
     with user_errors():
-        _check_vault(vault)
+        _existing_vault(vault)
         _quiet_prefect(verbose)
         from flows.rebuild import rebuild_vault
 
@@ -152,7 +152,7 @@ def runs(
     from tubewiki import review
 
     with user_errors():
-        _check_vault(vault)
+        _existing_vault(vault)
         table = Table(title=f"runs in {vault}")
         for column in ("run", "kind", "started", "status", "videos", "created", "updated"):
             table.add_column(column)
@@ -183,7 +183,7 @@ def review_run(
     from tubewiki import review
 
     with user_errors():
-        _check_vault(vault)
+        _existing_vault(vault)
         row, changes = review.run_changes(vault, run)
         console.print(f"[bold]run {row.run_id}[/] ({row.kind}, {row.status}, {row.started})")
         if not changes:
@@ -205,7 +205,7 @@ def revert(
     from tubewiki import pipeline, review
 
     with user_errors():
-        _check_vault(vault)
+        _existing_vault(vault)
         _print_report(pipeline.apply(vault, "revert", review.revert_edit(vault, run)))
 
 
@@ -219,7 +219,7 @@ def merge(
     from tubewiki import pipeline, refactor
 
     with user_errors():
-        _check_vault(vault)
+        _existing_vault(vault)
         _print_report(pipeline.apply(vault, "merge", lambda v: refactor.merge(v, source, target)))
 
 
@@ -233,7 +233,7 @@ def rename(
     from tubewiki import pipeline, refactor
 
     with user_errors():
-        _check_vault(vault)
+        _existing_vault(vault)
         _print_report(pipeline.apply(vault, "rename", lambda v: refactor.rename(v, old, new)))
 
 
@@ -249,7 +249,7 @@ def resolve(
     from tubewiki import pipeline, review
 
     with user_errors():
-        _check_vault(vault)
+        _existing_vault(vault)
         _print_report(
             pipeline.apply(vault, "resolve", review.resolve_edit(note, take_proposed=theirs))
         )
@@ -262,6 +262,15 @@ def _check_vault(vault: Path) -> None:
         raise VaultError(
             f"vault path '{vault}' is a file, not a folder; pass a folder with --vault"
         )
+
+
+def _existing_vault(vault: Path) -> None:
+    """Commands that only read or edit a vault never create one."""
+    from tubewiki.errors import VaultError
+
+    _check_vault(vault)
+    if not vault.is_dir():
+        raise VaultError(f"no vault at '{vault}': ingest a video first, or pass --vault")
 
 
 def _print_report(report: object) -> None:
@@ -289,6 +298,15 @@ def _print_report(report: object) -> None:
             f"{conflict.key}; the new version is beside it (tubewiki resolve {conflict.path})"
         )
 
+
+# The watch, status, retry and backfill commands live in their own module,
+# which uses the helpers above; it is imported last so they exist by then.
+from tubewiki.cli_watch import backfill_command, retry, status, watch_app  # noqa: E402
+
+app.add_typer(watch_app, name="watch")
+app.command(name="status")(status)
+app.command(name="retry")(retry)
+app.command(name="backfill")(backfill_command)
 
 if __name__ == "__main__":  # `python -m tubewiki.cli`
     app(prog_name="tubewiki")

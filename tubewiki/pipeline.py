@@ -251,8 +251,8 @@ def ingest(
 ) -> RunReport:
     """The whole job for one video, without Prefect."""
     source = acquire(request, vault=vault, proxy=proxy)
+    item = analyse(source, learn(vault))  # reads every note first: a bad one stops the run
     cache.save(vault, source)
-    item = analyse(source, learn(vault))
     return write(vault, [(source, item)], force=force, lock_timeout=lock_timeout)
 
 

@@ -1,0 +1,193 @@
+"""A backfill gives byte-identical notes whatever runs the extraction: processes or Dask.
+
+Three small invented talks, in the three transcript layouts `backfill` reads,
+are backfilled into two fresh vaults, once with the default process pool and
+once with a local Dask cluster; every note must match byte for byte.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from prefect import flow, task
+
+from tubewiki.nlp import load_nlp
+
+CHECK_NOTES = Path("/work/shared/tools/check_notes.py")
+
+Cue = tuple[float, float, str]
+TALKS: dict[str, tuple[str, str, list[Cue]]] = {
+    "bfTalk00001": (
+        "The Lighthouse Keepers",
+        "Coastline Stories",
+        [
+            (0.0, 4.0, "Welcome to Coastline Stories."),
+            (
+                4.0,
+                6.0,
+                "The Skerry Point lighthouse was built in 1872 by the Northern Light Board.",
+            ),
+            (10.0, 6.0, "Its first keeper, Margit Halvorsen, kept the lamp burning for 31 years."),
+            (16.0, 5.0, "Halvorsen logged more than four hundred storms in her diary."),
+            (
+                21.0,
+                6.0,
+                "In 1954 the Northern Light Board replaced the oil lamp with electric light.",
+            ),
+            (27.0, 5.0, "Today the Skerry Point Museum keeps her diary in a glass case."),
+        ],
+    ),
+    "bfTalk00002": (
+        "How Glass Is Made",
+        "Workshop Hour",
+        [
+            (0.0, 5.0, "This week on Workshop Hour we visit the Brenner Glassworks in Ulm."),
+            (5.0, 6.0, "The Brenner Glassworks has melted sand into glass since 1903."),
+            (
+                11.0,
+                6.0,
+                "Master blower Tomas Keller heats the furnace to 1400 degrees every morning.",
+            ),
+            (17.0, 5.0, "Keller trained twelve apprentices over thirty years."),
+            (22.0, 6.0, "The Skerry Point lighthouse lens was cast here in 1954."),
+        ],
+    ),
+    "bfTalk00003": (
+        "Bees of the Old Orchard",
+        "Coastline Stories",
+        [
+            (0.0, 5.0, "Margit Halvorsen also kept bees behind the lighthouse."),
+            (5.0, 6.0, "Her orchard at Skerry Point produced ninety kilograms of honey in 1880."),
+            (11.0, 6.0, "The Northern Beekeepers Guild awarded her a silver medal in 1885."),
+            (17.0, 5.0, "The guild still meets every spring in Bergen."),
+        ],
+    ),
+}
+
+
+def _stamp(seconds: float, sep: str) -> str:
+    whole = int(seconds)
+    millis = round((seconds - whole) * 1000)
+    return f"{whole // 3600:02d}:{whole % 3600 // 60:02d}:{whole % 60:02d}{sep}{millis:03d}"
+
+
+def write_talks(folder: Path) -> Path:
+    """One talk per layout: <id>/transcript.json + meta.json, <id>.srt and <id>.vtt."""
+    (first, second, third) = TALKS
+    title, channel, cues = TALKS[first]
+    snippets = [{"text": t, "start": s, "duration": d} for s, d, t in cues]
+    (folder / first).mkdir(parents=True)
+    (folder / first / "transcript.json").write_text(json.dumps(snippets), encoding="utf-8")
+    (folder / first / "meta.json").write_text(
+        json.dumps({"title": title, "channel": channel}), encoding="utf-8"
+    )
+    srt = "".join(
+        f"{n}\n{_stamp(s, ',')} --> {_stamp(s + d, ',')}\n{t}\n\n"
+        for n, (s, d, t) in enumerate(TALKS[second][2], start=1)
+    )
+    (folder / f"{second}.srt").write_text(srt, encoding="utf-8")
+    vtt = "WEBVTT\n\n" + "".join(
+        f"{_stamp(s, '.')} --> {_stamp(s + d, '.')}\n{t}\n\n" for s, d, t in TALKS[third][2]
+    )
+    (folder / f"{third}.vtt").write_text(vtt, encoding="utf-8")
+    return folder
+
+
+def notes(vault: Path) -> dict[str, bytes]:
+    return {
+        p.relative_to(vault).as_posix(): p.read_bytes()
+        for p in sorted(vault.rglob("*.md"))
+        if ".tubewiki" not in p.parts
+    }
+
+
+@pytest.fixture(scope="session")
+def prefect_harness() -> Iterator[None]:
+    from prefect.testing.utilities import prefect_test_harness
+
+    with prefect_test_harness(server_startup_timeout=120):
+        yield
+
+
+def test_process_and_dask_backfills_write_identical_vaults(
+    prefect_harness: None, tmp_path: Path
+) -> None:
+    from flows.backfill import backfill
+    from tubewiki.ledger import Ledger
+
+    talks = write_talks(tmp_path / "talks")
+    by_process = backfill(path=str(talks), vault=str(tmp_path / "process"))
+    by_dask = backfill(path=str(talks), vault=str(tmp_path / "dask"), task_runner="dask")
+
+    for report in (by_process, by_dask):
+        assert [f.video_id for f in report.having("ingested")] == sorted(TALKS)
+        assert report.failed == () and report.run is not None
+    first, second = notes(tmp_path / "process"), notes(tmp_path / "dask")
+    assert len(first) >= 6  # 3 video notes, 2 channel indexes, entity notes
+    assert sorted(first) == sorted(second)
+    for path, text in first.items():
+        assert text == second[path], f"{path} differs between the process and Dask backfills"
+    with Ledger.open(tmp_path / "process") as ledger:
+        run = ledger.runs(1)[0]
+        assert (run.kind, run.status, list(run.videos)) == ("backfill", "ok", sorted(TALKS))
+        assert {v.video_id: v.status for v in ledger.videos()} == dict.fromkeys(TALKS, "ingested")
+
+    if CHECK_NOTES.is_file():
+        transcripts = tmp_path / "transcripts"
+        transcripts.mkdir()
+        for video_id, (_, _, cues) in TALKS.items():
+            data = [{"text": t, "start": s, "duration": d} for s, d, t in cues]
+            (transcripts / f"{video_id}.json").write_text(json.dumps(data), encoding="utf-8")
+        checked = subprocess.run(
+            [
+                sys.executable,
+                str(CHECK_NOTES),
+                str(tmp_path / "process"),
+                "--transcripts",
+                str(transcripts),
+            ],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert checked.returncode == 0, checked.stdout + checked.stderr
+
+
+def test_a_second_backfill_of_the_same_folder_changes_nothing(
+    prefect_harness: None, tmp_path: Path
+) -> None:
+    from flows.backfill import backfill
+
+    talks = write_talks(tmp_path / "talks")
+    backfill(path=str(talks), vault=str(tmp_path / "vault"))
+    before = notes(tmp_path / "vault")
+    again = backfill(path=str(talks), vault=str(tmp_path / "vault"))
+    assert again.run is not None and not again.run.created and not again.run.updated
+    assert notes(tmp_path / "vault") == before
+
+
+@task
+def nlp_loads(_: int) -> tuple[int, int]:
+    """Which process ran this, and how many times that process has loaded spaCy."""
+    load_nlp()
+    return os.getpid(), load_nlp.cache_info().misses
+
+
+def test_spacy_loads_once_per_worker_process(prefect_harness: None) -> None:
+    from flows.backfill import make_task_runner, share_api_with_workers
+
+    @flow
+    def probe() -> list[tuple[int, int]]:
+        share_api_with_workers()
+        return [f.result() for f in nlp_loads.map(range(6))]
+
+    results = probe.with_options(task_runner=make_task_runner("process", workers=2))()
+    pids = {pid for pid, _ in results}
+    assert 1 <= len(pids) <= 2 and os.getpid() not in pids
+    assert {loads for _, loads in results} == {1}  # loaded as the worker started, then cached

@@ -1,0 +1,217 @@
+"""The `tubewiki watch ...`, `status`, `retry` and `backfill` commands.
+
+Like the rest of the CLI, each command parses its arguments, calls one
+library function or flow, and turns `TubewikiError`s into one line and an exit
+code through `tubewiki.cli.user_errors`. Prefect and spaCy are imported inside
+the commands so `--help` stays instant. `tubewiki.cli` registers them:
+
+    app.add_typer(watch_app, name="watch")
+    app.command(name="status")(status)
+    app.command(name="retry")(retry)
+    app.command(name="backfill")(backfill_command)
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+from rich.table import Table
+
+from tubewiki import cli as base
+
+if TYPE_CHECKING:
+    from tubewiki.backfill import BatchReport
+
+watch_app = typer.Typer(
+    help="Follow channels and playlists; new videos arrive with `tubewiki watch run` "
+    "or the hourly watch-channels deployment.",
+    no_args_is_help=True,
+)
+
+VaultOption = Annotated[
+    Path,
+    typer.Option("--vault", help="The vault folder (default: ./notes).", envvar="TUBEWIKI_VAULT"),
+]
+WatchlistOption = Annotated[
+    Path,
+    typer.Option(
+        "--watchlist",
+        help="The watchlist file (default: ./watchlist.yaml).",
+        envvar="TUBEWIKI_WATCHLIST",
+    ),
+]
+VerboseOption = Annotated[bool, typer.Option("--verbose", "-v", help="Show Prefect's logs.")]
+
+
+class TaskRunnerName(StrEnum):
+    process = "process"
+    dask = "dask"
+
+
+@watch_app.command("add")
+def add(
+    entry: Annotated[str, typer.Argument(help="A channel (UC… id, @handle, URL) or playlist.")],
+    language: Annotated[
+        list[str] | None,
+        typer.Option("--language", "-l", help="Caption language, in order of preference."),
+    ] = None,
+    since: Annotated[
+        str | None, typer.Option(help="Skip videos published before this date (YYYY-MM-DD).")
+    ] = None,
+    name: Annotated[str, typer.Option(help="A name to show for this entry.")] = "",
+    watchlist: WatchlistOption = Path("watchlist.yaml"),
+) -> None:
+    """Watch a channel or playlist."""
+    from tubewiki.watchlist import DEFAULT_LANGUAGES, add_entry
+
+    with base.user_errors():
+        added = add_entry(
+            watchlist, entry, languages=language or DEFAULT_LANGUAGES, since=since, name=name
+        )
+        base.console.print(f"watching {added.label}: {added.url}", highlight=False)
+
+
+@watch_app.command("remove")
+def remove(
+    entry: Annotated[str, typer.Argument(help="The entry's ref, any URL for it, or its name.")],
+    watchlist: WatchlistOption = Path("watchlist.yaml"),
+) -> None:
+    """Stop watching a channel or playlist (its notes stay)."""
+    from tubewiki.watchlist import remove_entry
+
+    with base.user_errors():
+        removed = remove_entry(watchlist, entry)
+        base.console.print(f"no longer watching {removed.label}", highlight=False)
+
+
+@watch_app.command("list")
+def list_entries(watchlist: WatchlistOption = Path("watchlist.yaml")) -> None:
+    """Show the watchlist."""
+    from tubewiki.watchlist import load_watchlist
+
+    with base.user_errors():
+        entries = load_watchlist(watchlist)
+    if not entries:
+        base.console.print(
+            f"{watchlist} lists nothing yet; add a channel with `tubewiki watch add`"
+        )
+        return
+    table = Table(title=str(watchlist))
+    for column in ("kind", "ref", "name", "languages", "since"):
+        table.add_column(column)
+    for e in entries:
+        since = e.since.isoformat() if e.since else ""
+        table.add_row(e.kind, e.ref, e.name, ", ".join(e.languages), since)
+    base.console.print(table)
+
+
+@watch_app.command("run")
+def run(
+    watchlist: WatchlistOption = Path("watchlist.yaml"),
+    vault: VaultOption = Path("notes"),
+    max_videos: Annotated[int, typer.Option(help="Fetch at most this many videos.")] = 50,
+    verbose: VerboseOption = False,
+) -> None:
+    """Check every feed once and ingest what is new, through the watch-channels flow."""
+    with base.user_errors():
+        base._check_vault(vault)
+        base._quiet_prefect(verbose)
+        from flows.watch import watch_channels
+
+        report = watch_channels(watchlist=str(watchlist), vault=str(vault), max_videos=max_videos)
+        _print_batch(report)
+
+
+def status(vault: VaultOption = Path("notes")) -> None:
+    """Show what happened to every video: ingested, failed, or waiting for a retry."""
+    from tubewiki.backfill import video_rows
+
+    with base.user_errors():
+        base._check_vault(vault)
+        rows = video_rows(vault)
+    if not rows:
+        base.console.print(f"no videos in {vault} yet")
+        return
+    table = Table(title=f"videos in {vault}")
+    for column in ("video", "status", "attempts", "last error", "next attempt"):
+        table.add_column(column, overflow="fold")
+    colours = {"ingested": "green", "failed_permanent": "red", "failed_transient": "yellow"}
+    for row in rows:
+        colour = colours.get(row.status, "cyan")
+        table.add_row(
+            f"{row.video_id}\n[dim]{row.title}[/]" if row.title else row.video_id,
+            f"[{colour}]{row.status}[/]",
+            str(row.attempts),
+            row.last_error or "",
+            row.next_attempt or "",
+        )
+    base.console.print(table)
+
+
+def retry(
+    video: Annotated[str, typer.Argument(help="An 11-character video id or any YouTube URL.")],
+    vault: VaultOption = Path("notes"),
+) -> None:
+    """Make a failed (or any) video due now; the next `tubewiki watch run` fetches it."""
+    from tubewiki.backfill import mark_for_retry
+
+    with base.user_errors():
+        base._check_vault(vault)
+        row = mark_for_retry(vault, video)
+        base.console.print(
+            f"{row.video_id} is due now; `tubewiki watch run` will fetch it", highlight=False
+        )
+
+
+def backfill_command(
+    path: Annotated[
+        Path,
+        typer.Argument(
+            help="A folder of <VIDEOID>.json|.srt|.vtt or <VIDEOID>/transcript.json "
+            "(+ meta.json), or a text file of video ids or URLs, one per line."
+        ),
+    ],
+    vault: VaultOption = Path("notes"),
+    task_runner: Annotated[
+        TaskRunnerName,
+        typer.Option(help="Where extraction runs: local processes, or Dask."),
+    ] = TaskRunnerName.process,
+    dask_address: Annotated[
+        str | None,
+        typer.Option(help="A running Dask scheduler (tcp://host:8786); default: a local one."),
+    ] = None,
+    verbose: VerboseOption = False,
+) -> None:
+    """Ingest many videos at once, with extraction spread over every core."""
+    from tubewiki.backfill import sources_from_path
+
+    with base.user_errors():
+        base._check_vault(vault)
+        sources_from_path(path)  # fail before starting Prefect
+        base._quiet_prefect(verbose)
+        from flows.backfill import backfill
+
+        report = backfill(
+            path=str(path),
+            vault=str(vault),
+            task_runner=task_runner.value,
+            dask_address=dask_address,
+        )
+        _print_batch(report)
+
+
+def _print_batch(report: BatchReport) -> None:
+    if report.run is not None:
+        base._print_report(report.run)
+    for fate in report.failed:
+        base.err_console.print(
+            f"[bold red]{fate.outcome}:[/] {fate.video_id}: {fate.detail}", highlight=False
+        )
+    skipped = report.having("skipped", "deferred")
+    base.console.print(
+        f"{report.kind}: {len(report.having('ingested'))} ingested, "
+        f"{len(report.failed)} failed, {len(skipped)} skipped"
+    )
