@@ -241,10 +241,55 @@ def test_unknown_run_exit_9(tmp_path: Path) -> None:
     assert "nosuchrun" in message
 
 
-def test_reading_a_missing_vault_creates_nothing(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    "command", [["runs"], ["review", "last"], ["revert", "last"], ["resolve", "x"], ["rebuild"]]
+)
+def test_reading_a_missing_vault_creates_nothing(tmp_path: Path, command: list[str]) -> None:
     vault = tmp_path / "typo"
-    invoke("runs", "--vault", vault)
+    message = assert_one_line_error(invoke(*command, "--vault", vault), 7)
+    assert str(vault) in message
     assert not vault.exists()
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="`python -m tubewiki.cli` dies with ImportError: cli.py (run as __main__) imports "
+    "tubewiki.cli_watch, which imports tubewiki.cli again, which imports the half-initialised "
+    "cli_watch (circular import: cli.py's last import / cli_watch.py line 23)",
+)
+def test_python_dash_m_runs_the_cli(tmp_path: Path) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "tubewiki.cli", "--help"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-500:]
+    assert "Usage: tubewiki" in done.stdout
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="flows/ingest.py and flows/rebuild.py import prefect before flows.settings (import "
+    "sorting moved it), so Prefect's settings are read before the 90 s startup timeout is set: "
+    "the CLI's temporary server times out after 20 s on a busy machine, with a traceback",
+)
+@pytest.mark.parametrize("module", ["flows.ingest", "flows.rebuild"])
+def test_flows_apply_tubewikis_prefect_defaults(module: str) -> None:
+    """What the CLI does before a flow run: the startup timeout must be tubewiki's 90 s."""
+    code = (
+        f"import {module}\n"
+        "from prefect.settings import PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS as s\n"
+        "print(s.value())\n"
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "DO_NOT_TRACK"))}
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, env=env, check=False
+    )
+    assert done.returncode == 0, done.stderr[-500:]
+    assert done.stdout.strip() == "90", f"{module} lets Prefect read its settings too early"
 
 
 # --- the real flow ------------------------------------------------------------
