@@ -14,12 +14,12 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import flows.settings  # noqa: F401  (must run before Prefect reads its settings)
 
 # isort: split
 from prefect import flow, task, unmapped
@@ -54,17 +54,24 @@ def warm_worker() -> None:
         log.debug("could not preload spaCy in worker %d", os.getpid(), exc_info=True)
 
 
-def share_api_with_workers() -> None:
-    """Point worker processes at this run's API, even a temporary one.
+@contextmanager
+def api_shared_with_workers() -> Iterator[None]:
+    """Point worker processes started inside this block at this run's API.
 
     With no PREFECT_API_URL, Prefect serves a temporary API from the process that
     started the flow; each spawned worker would otherwise start its own (about 8 s
-    and a database each) instead of reporting to it. Call this inside a flow run.
+    and a database each) instead of reporting to it. Use inside a flow run.
     """
     if get_current_settings().api.url:
+        yield
         return
     with get_client(sync_client=True) as client:
-        os.environ["PREFECT_API_URL"] = str(client.api_url).rstrip("/")
+        url = str(client.api_url).rstrip("/")
+    os.environ["PREFECT_API_URL"] = url
+    try:
+        yield
+    finally:
+        os.environ.pop("PREFECT_API_URL", None)
 
 
 def make_task_runner(
@@ -122,11 +129,13 @@ class Progress:
             )
 
     def fail(self, vault: Path, candidate: Candidate, error: BaseException, now: str) -> None:
-        fields = {"source": candidate.source, "title": candidate.title}
-        fields |= {"channel": candidate.channel}
-        row = record_failure(
-            vault, candidate.video_id, error, now, {k: v for k, v in fields.items() if v}
-        )
+        fields = {
+            "source": candidate.source,
+            "title": candidate.title,
+            "channel": candidate.channel,
+        }
+        known = {name: value for name, value in fields.items() if value}
+        row = record_failure(vault, candidate.video_id, error, now, known)
         self.fates.append(Fate(candidate.video_id, row.status, row.last_error or ""))
 
 
@@ -225,6 +234,6 @@ def backfill(
     dask_address: str | None = None,
 ) -> BatchReport:
     """Ingest a folder of transcripts or a list of videos; `task_runner` is process or dask."""
-    share_api_with_workers()
     runner = make_task_runner(task_runner, dask_address)
-    return backfill_videos.with_options(task_runner=runner)(path=path, vault=vault)
+    with api_shared_with_workers():
+        return backfill_videos.with_options(task_runner=runner)(path=path, vault=vault)

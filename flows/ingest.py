@@ -7,7 +7,6 @@ from pathlib import Path
 from prefect import flow
 from prefect.artifacts import create_markdown_artifact
 
-import flows.settings  # noqa: F401
 from flows.tasks import analyse_video, fetch_source, learn_vault, save_to_cache, write_notes
 from tubewiki.pipeline import Request, RunReport
 from tubewiki.report import run_markdown

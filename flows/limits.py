@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import logging
 
-import flows.settings  # noqa: F401  (must run before Prefect reads its settings)
 
 # isort: split
 from prefect.client.orchestration import get_client

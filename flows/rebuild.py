@@ -6,7 +6,6 @@ from pathlib import Path
 
 from prefect import flow
 
-import flows.settings  # noqa: F401
 from flows.ingest import publish
 from flows.tasks import analyse_video, learn_vault, load_cached_sources, write_notes
 from tubewiki.pipeline import RunReport

@@ -11,7 +11,6 @@ from __future__ import annotations
 from prefect import serve
 from prefect.deployments.runner import RunnerDeployment
 
-import flows.settings  # noqa: F401
 from flows.ingest import ingest_video
 from flows.rebuild import rebuild_vault
 from flows.watch import watch_channels

@@ -20,5 +20,3 @@ def apply_defaults() -> None:
     for key, value in DEFAULTS.items():
         os.environ.setdefault(key, value)
 
-
-apply_defaults()

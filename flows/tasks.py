@@ -11,7 +11,6 @@ from prefect.concurrency.sync import rate_limit
 from prefect.states import State
 from prefect.tasks import exponential_backoff
 
-import flows.settings  # noqa: F401  (must run before Prefect reads its settings)
 from tubewiki import cache, pipeline
 from tubewiki.cache import Source
 from tubewiki.errors import TubewikiError

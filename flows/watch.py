@@ -14,7 +14,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import flows.settings  # noqa: F401  (must run before Prefect reads its settings)
 
 # isort: split
 from prefect import flow, task
@@ -22,7 +21,7 @@ from prefect.cache_policies import NO_CACHE
 from prefect.concurrency.sync import rate_limit
 from prefect.tasks import exponential_backoff
 
-from flows.backfill import Progress, fetch_all, finish, make_task_runner, share_api_with_workers
+from flows.backfill import Progress, api_shared_with_workers, fetch_all, finish, make_task_runner
 from flows.limits import ensure_limits
 from flows.tasks import YOUTUBE_LIMIT, transient_only
 from tubewiki import feeds
@@ -83,7 +82,6 @@ def watch_channels(
     if not entries:
         print(f"{watchlist} lists no channels yet; add one with `tubewiki watch add CHANNEL`")
     ensure_limits()
-    share_api_with_workers()
     progress = Progress()
     candidates = read_feeds(entries, progress, retries=fetch_retries)
     languages = {entry.ref: entry.languages for entry in entries}
@@ -91,7 +89,8 @@ def watch_channels(
     progress.fates += skipped
     requests = {c.video_id: Request(c.video_id, languages=c.languages) for c in chosen}
     fetch_all(root, chosen, requests, progress, now=moment, retries=fetch_retries)
-    report = finish(root, progress, kind="watch", now=moment)
+    with api_shared_with_workers():
+        report = finish(root, progress, kind="watch", now=moment)
     if report.stopped:
         raise RequestBlockedError(report.stopped)
     return report

@@ -153,9 +153,15 @@ def _video_id(name: str) -> str | None:
 
 
 def as_time(moment: Moment) -> datetime:
-    if isinstance(moment, datetime):
-        return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-    return datetime.fromisoformat(moment.replace("Z", "+00:00"))
+    """A timezone-aware time from a datetime or an ISO-8601 string (naive means UTC)."""
+    if isinstance(moment, str):
+        try:
+            moment = datetime.fromisoformat(moment.strip().replace("Z", "+00:00"))
+        except ValueError:
+            raise ConfigError(
+                f"{moment!r} is not a time; write it as ISO-8601, e.g. 2026-03-01T12:00:00Z"
+            ) from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def next_attempt(attempts: int, now: Moment) -> str:

@@ -99,15 +99,24 @@ def cached_ids(vault: Path) -> list[str]:
 LEARNED_DIR = "learned"
 
 
-def save_learned(vault: Path, video_id: str, forms: dict[str, list[str]]) -> None:
-    """Record the names a video taught the vault, and when it first did.
+def next_learned_seq(vault: Path) -> int:
+    """The sequence number the videos first written by the next run will share."""
+    return 1 + max((v.seq for v in load_learned(vault).values()), default=0)
+
+
+def save_learned(vault: Path, video_id: str, forms: dict[str, list[str]], *, seq: int) -> None:
+    """Record the names a video taught the vault, and in which run it first did.
+
+    Videos first written by the same run share `seq`, so none of them counts as
+    having known another's names: a backfill gives the same notes however it
+    is ordered or repeated.
 
     The record only grows: a name a video once taught stays its own even if a
     later extractor drops it, or it would pass for a name a person added.
     """
     learned = load_learned(vault)
     old = learned.get(video_id)
-    seq = old.seq if old else 1 + max((v.seq for v in learned.values()), default=0)
+    seq = old.seq if old else seq
     before = old.forms if old else {}
     merged = {
         slug: sorted(set(before.get(slug, ())) | set(forms.get(slug, ())))

@@ -9,15 +9,21 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 
-from tubewiki.errors import TubewikiError
+from tubewiki.cli_common import (
+    VaultOption,
+    check_vault,
+    console,
+    existing_vault,
+    print_report,
+    quiet_prefect,
+    user_errors,
+)
+from tubewiki.cli_watch import backfill_command, retry, status, watch_app
 
 log = logging.getLogger(__name__)
 
@@ -27,33 +33,6 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     add_completion=False,
 )
-console = Console()
-err_console = Console(stderr=True)
-
-VaultOption = Annotated[
-    Path,
-    typer.Option("--vault", help="The vault folder (default: ./notes).", envvar="TUBEWIKI_VAULT"),
-]
-
-
-@contextmanager
-def user_errors() -> Iterator[None]:
-    """One line and an exit code for anything a user can cause."""
-    try:
-        yield
-    except TubewikiError as exc:
-        err_console.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
-        raise typer.Exit(exc.exit_code) from None
-    except KeyboardInterrupt:
-        err_console.print(
-            "interrupted: the vault is unchanged or fully updated, never half-written"
-        )
-        raise typer.Exit(130) from None
-
-
-def _quiet_prefect(verbose: bool) -> None:
-    """Prefect logs tracebacks of failed tasks; the CLI prints its own one-line errors."""
-    os.environ.setdefault("PREFECT_LOGGING_LEVEL", "INFO" if verbose else "CRITICAL")
 
 
 @app.command()
@@ -98,7 +77,7 @@ def ingest(
 
     with user_errors():
         video_id = parse_video_id(video)
-        _check_vault(vault)
+        check_vault(vault)
         if transcript is not None:
             from tubewiki.transcript_files import read_transcript_file
 
@@ -111,7 +90,7 @@ def ingest(
         ):
             if value:
                 os.environ[var] = value
-        _quiet_prefect(verbose)
+        quiet_prefect(verbose)
         from flows.ingest import ingest_video
 
         report = ingest_video(
@@ -123,7 +102,7 @@ def ingest(
             languages=language or ["en"],
             force=force,
         )
-        _print_report(report)
+        print_report(report)
 
 
 @app.command()
@@ -134,11 +113,11 @@ def rebuild(
 ) -> None:
     """Re-render every note from the cached transcripts, with no network."""
     with user_errors():
-        _existing_vault(vault)
-        _quiet_prefect(verbose)
+        existing_vault(vault)
+        quiet_prefect(verbose)
         from flows.rebuild import rebuild_vault
 
-        _print_report(rebuild_vault(vault=str(vault), force=force))
+        print_report(rebuild_vault(vault=str(vault), force=force))
 
 
 @app.command()
@@ -152,9 +131,10 @@ def runs(
     from tubewiki import review
 
     with user_errors():
-        _existing_vault(vault)
+        existing_vault(vault)
         table = Table(title=f"runs in {vault}")
-        for column in ("run", "kind", "started", "status", "videos", "created", "updated"):
+        table.add_column("run", no_wrap=True, min_width=20)
+        for column in ("kind", "started", "status", "videos", "created", "updated"):
             table.add_column(column)
         for row in review.runs(vault, limit):
             summary = row.summary or {}
@@ -183,7 +163,7 @@ def review_run(
     from tubewiki import review
 
     with user_errors():
-        _existing_vault(vault)
+        existing_vault(vault)
         row, changes = review.run_changes(vault, run)
         console.print(f"[bold]run {row.run_id}[/] ({row.kind}, {row.status}, {row.started})")
         if not changes:
@@ -205,8 +185,8 @@ def revert(
     from tubewiki import pipeline, review
 
     with user_errors():
-        _existing_vault(vault)
-        _print_report(pipeline.apply(vault, "revert", review.revert_edit(vault, run)))
+        existing_vault(vault)
+        print_report(pipeline.apply(vault, "revert", review.revert_edit(vault, run)))
 
 
 @app.command()
@@ -219,8 +199,8 @@ def merge(
     from tubewiki import pipeline, refactor
 
     with user_errors():
-        _existing_vault(vault)
-        _print_report(pipeline.apply(vault, "merge", lambda v: refactor.merge(v, source, target)))
+        existing_vault(vault)
+        print_report(pipeline.apply(vault, "merge", lambda v: refactor.merge(v, source, target)))
 
 
 @app.command()
@@ -233,8 +213,8 @@ def rename(
     from tubewiki import pipeline, refactor
 
     with user_errors():
-        _existing_vault(vault)
-        _print_report(pipeline.apply(vault, "rename", lambda v: refactor.rename(v, old, new)))
+        existing_vault(vault)
+        print_report(pipeline.apply(vault, "rename", lambda v: refactor.rename(v, old, new)))
 
 
 @app.command()
@@ -249,59 +229,11 @@ def resolve(
     from tubewiki import pipeline, review
 
     with user_errors():
-        _existing_vault(vault)
-        _print_report(
+        existing_vault(vault)
+        print_report(
             pipeline.apply(vault, "resolve", review.resolve_edit(note, take_proposed=theirs))
         )
 
-
-def _check_vault(vault: Path) -> None:
-    from tubewiki.errors import VaultError
-
-    if vault.exists() and not vault.is_dir():
-        raise VaultError(
-            f"vault path '{vault}' is a file, not a folder; pass a folder with --vault"
-        )
-
-
-def _existing_vault(vault: Path) -> None:
-    """Commands that only read or edit a vault never create one."""
-    from tubewiki.errors import VaultError
-
-    _check_vault(vault)
-    if not vault.is_dir():
-        raise VaultError(f"no vault at '{vault}': ingest a video first, or pass --vault")
-
-
-def _print_report(report: object) -> None:
-    from rich.table import Table
-
-    from tubewiki.pipeline import RunReport
-
-    assert isinstance(report, RunReport)
-    table = Table(title=f"run {report.run_id}", show_lines=False)
-    table.add_column("note")
-    table.add_column("change")
-    for path in report.created:
-        table.add_row(path, "[green]created[/]")
-    for path in report.updated:
-        table.add_row(path, "[yellow]updated[/]")
-    for path in report.deleted:
-        table.add_row(path, "[red]deleted[/]")
-    if report.created or report.updated or report.deleted:
-        console.print(table)
-    else:
-        console.print(f"run {report.run_id}: every note already up to date")
-    for conflict in report.conflicts:
-        err_console.print(
-            f"[bold yellow]conflict:[/] {conflict.path}: you edited the section for "
-            f"{conflict.key}; the new version is beside it (tubewiki resolve {conflict.path})"
-        )
-
-
-# The watch, status, retry and backfill commands live in their own module,
-# which uses the helpers above; it is imported last so they exist by then.
-from tubewiki.cli_watch import backfill_command, retry, status, watch_app  # noqa: E402
 
 app.add_typer(watch_app, name="watch")
 app.command(name="status")(status)

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.table import Table
 
-from tubewiki import cli as base
+from tubewiki import cli_common as base
 
 if TYPE_CHECKING:
     from tubewiki.backfill import BatchReport
@@ -31,10 +31,7 @@ watch_app = typer.Typer(
     no_args_is_help=True,
 )
 
-VaultOption = Annotated[
-    Path,
-    typer.Option("--vault", help="The vault folder (default: ./notes).", envvar="TUBEWIKI_VAULT"),
-]
+VaultOption = base.VaultOption
 WatchlistOption = Annotated[
     Path,
     typer.Option(
@@ -117,8 +114,8 @@ def run(
 ) -> None:
     """Check every feed once and ingest what is new, through the watch-channels flow."""
     with base.user_errors():
-        base._check_vault(vault)
-        base._quiet_prefect(verbose)
+        base.check_vault(vault)
+        base.quiet_prefect(verbose)
         from flows.watch import watch_channels
 
         report = watch_channels(watchlist=str(watchlist), vault=str(vault), max_videos=max_videos)
@@ -130,7 +127,7 @@ def status(vault: VaultOption = Path("notes")) -> None:
     from tubewiki.backfill import video_rows
 
     with base.user_errors():
-        base._check_vault(vault)
+        base.check_vault(vault)
         rows = video_rows(vault)
     if not rows:
         base.console.print(f"no videos in {vault} yet")
@@ -159,7 +156,7 @@ def retry(
     from tubewiki.backfill import mark_for_retry
 
     with base.user_errors():
-        base._check_vault(vault)
+        base.check_vault(vault)
         row = mark_for_retry(vault, video)
         base.console.print(
             f"{row.video_id} is due now; `tubewiki watch run` will fetch it", highlight=False
@@ -189,9 +186,9 @@ def backfill_command(
     from tubewiki.backfill import sources_from_path
 
     with base.user_errors():
-        base._check_vault(vault)
+        base.check_vault(vault)
         sources_from_path(path)  # fail before starting Prefect
-        base._quiet_prefect(verbose)
+        base.quiet_prefect(verbose)
         from flows.backfill import backfill
 
         report = backfill(
@@ -205,7 +202,7 @@ def backfill_command(
 
 def _print_batch(report: BatchReport) -> None:
     if report.run is not None:
-        base._print_report(report.run)
+        base.print_report(report.run)
     for fate in report.failed:
         base.err_console.print(
             f"[bold red]{fate.outcome}:[/] {fate.video_id}: {fate.detail}", highlight=False

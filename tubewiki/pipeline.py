@@ -12,7 +12,7 @@ call these same functions as tasks.
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -168,9 +168,13 @@ def write(
         ]
 
     videos = [item.meta.video_id for _, item in items]
-    report = apply(vault, kind, edit, videos=videos, lock_timeout=lock_timeout)
-    for video_id, forms in learned.items():
-        cache.save_learned(vault, video_id, forms)
+
+    def remember() -> None:
+        seq = cache.next_learned_seq(vault)
+        for video_id, forms in learned.items():
+            cache.save_learned(vault, video_id, forms, seq=seq)
+
+    report = apply(vault, kind, edit, videos=videos, lock_timeout=lock_timeout, then=remember)
     with Ledger.open(vault) as ledger:
         for source, item in items:
             ledger.record_attempt(
@@ -193,8 +197,12 @@ def apply(
     *,
     videos: Sequence[str] = (),
     lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
+    then: Callable[[], None] | None = None,
 ) -> RunReport:
-    """Every change to a vault goes through here: lock, recover, edit, record, commit."""
+    """Every change to a vault goes through here: lock, recover, edit, record, commit.
+
+    `then` runs after the commit, still under the lock.
+    """
     with journal.vault_lock(vault, timeout=lock_timeout):
         recovered = _recover(vault)
         loaded = Vault.load(vault)
@@ -238,6 +246,8 @@ def apply(
             except BaseException as exc:
                 ledger.finish_run(run_id, "failed", error=str(exc) or type(exc).__name__)
                 raise
+        if then is not None:
+            then()
     return report
 
 

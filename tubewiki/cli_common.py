@@ -1,0 +1,106 @@
+"""What every `tubewiki` command shares: consoles, options and error mapping.
+
+`cli.py` and `cli_watch.py` both build on these, so neither imports the other's
+internals and `python -m tubewiki.cli` works.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from tubewiki.errors import TubewikiError, VaultError
+
+console = Console()
+err_console = Console(stderr=True)
+
+VaultOption = Annotated[
+    Path,
+    typer.Option("--vault", help="The vault folder (default: ./notes).", envvar="TUBEWIKI_VAULT"),
+]
+
+
+@contextmanager
+def user_errors() -> Iterator[None]:
+    """One line and an exit code for anything a user can cause."""
+    try:
+        yield
+    except TubewikiError as exc:
+        err_console.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
+        raise typer.Exit(exc.exit_code) from None
+    except Exception as exc:
+        if not _from_prefect(exc):
+            raise
+        err_console.print(
+            f"[bold red]error:[/] Prefect could not run the flow: {_one_line(exc)} (start a server "
+            "with `prefect server start` and set PREFECT_API_URL, or raise "
+            "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS)",
+            highlight=False,
+            soft_wrap=True,
+        )
+        raise typer.Exit(11) from None
+    except KeyboardInterrupt:
+        err_console.print(
+            "interrupted: the vault is unchanged or fully updated, never half-written"
+        )
+        raise typer.Exit(130) from None
+
+
+def quiet_prefect(verbose: bool) -> None:
+    """Prefect logs tracebacks of failed tasks; the CLI prints its own one-line errors."""
+    os.environ.setdefault("PREFECT_LOGGING_LEVEL", "INFO" if verbose else "CRITICAL")
+
+
+def check_vault(vault: Path) -> None:
+    if vault.exists() and not vault.is_dir():
+        raise VaultError(
+            f"vault path '{vault}' is a file, not a folder; pass a folder with --vault"
+        )
+
+
+def existing_vault(vault: Path) -> None:
+    """Commands that only read or edit a vault never create one."""
+    check_vault(vault)
+    if not vault.is_dir():
+        raise VaultError(f"no vault at '{vault}': ingest a video first, or pass --vault")
+
+
+def _from_prefect(exc: BaseException) -> bool:
+    """Prefect's own failures (its temporary server did not start, say), not ours."""
+    return type(exc).__module__.startswith("prefect") or "ephemeral" in str(exc).lower()
+
+
+def _one_line(exc: BaseException) -> str:
+    return " ".join(str(exc).split()) or type(exc).__name__
+
+
+def print_report(report: object) -> None:
+    from rich.table import Table
+
+    from tubewiki.pipeline import RunReport
+
+    assert isinstance(report, RunReport)
+    table = Table(title=f"run {report.run_id}", show_lines=False)
+    table.add_column("note")
+    table.add_column("change")
+    for path in report.created:
+        table.add_row(path, "[green]created[/]")
+    for path in report.updated:
+        table.add_row(path, "[yellow]updated[/]")
+    for path in report.deleted:
+        table.add_row(path, "[red]deleted[/]")
+    if report.created or report.updated or report.deleted:
+        console.print(table)
+    else:
+        console.print(f"run {report.run_id}: every note already up to date")
+    for conflict in report.conflicts:
+        err_console.print(
+            f"[bold yellow]conflict:[/] {conflict.path}: you edited the section for "
+            f"{conflict.key}; the new version is beside it (tubewiki resolve {conflict.path})"
+        )
