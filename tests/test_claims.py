@@ -207,11 +207,6 @@ def test_sponsor_read_snippet_does_not_hide_other_snippets(nlp) -> None:
     assert {c.start for c in ex.intro} == {0.0, 8.0}
 
 
-@pytest.mark.xfail(
-    reason="sponsor detection is per snippet: a read that continues into the next "
-    "snippets yields claims and an entity for the sponsor",
-    strict=True,
-)
 def test_sponsor_read_over_several_snippets_yields_no_claims(nlp) -> None:
     timed = timed_text(
         build_transcript(

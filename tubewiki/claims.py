@@ -22,9 +22,11 @@ from tubewiki.transcript import TimedText
 from tubewiki.types import Chapter, Claim, ClaimLink, Extraction, Section
 
 MIN_SCORE = 1.0
+MAX_SPONSOR_SNIPPETS = 6
+BRAND = re.compile(r"(?:brought to you by|sponsored by)\s+([A-Z][\w.&'-]*)")
 # Sponsor reads are not what a video is about: their snippets yield no claims.
 SPONSOR = re.compile(
-    r"brought to you by|sponsored by|our sponsors?\b|promo code|\buse code\b|"
+    r"brought to you by|\bsponsor(?:s|ed)?\b|promo code|\buse code\b|"
     r"\b(?:visit|go to|head to|head over to)\s+[\w-]+\.(?:com|ai|io|co|org)\b|"
     r"\b[\w-]+\.(?:com|ai|io|co)/\w+",
     re.IGNORECASE,
@@ -93,11 +95,25 @@ def _score(
 
 
 def _sponsored(timed: TimedText) -> Iterable[tuple[int, int]]:
-    """Character ranges of the snippets that read an advertisement."""
+    """Character ranges of the snippets that read an advertisement.
+
+    A read announced with "brought to you by Brand" often goes on for a few
+    snippets; those that name the brand again belong to it too.
+    """
     bounds = [*timed.offsets, len(timed.text)]
+    brand: re.Pattern[str] | None = None
+    follow = 0
     for start, end in itertools.pairwise(bounds):
         if SPONSOR.search(timed.text, start, end):
+            named = BRAND.search(timed.text, start, end)
+            brand = re.compile(rf"\b{re.escape(named[1])}\b") if named else None
+            follow = MAX_SPONSOR_SNIPPETS
             yield start, end
+        elif brand and follow and brand.search(timed.text, start, end):
+            follow -= 1
+            yield start, end
+        else:
+            brand, follow = None, 0
 
 
 def _dedupe(claims: Iterable[Claim]) -> Iterable[Claim]:

@@ -144,6 +144,8 @@ def _merge_people(groups: list[_Group]) -> list[_Group]:
             if len(owners) == 1:
                 owners[0].absorb(group)
                 continue
+            if len(owners) > 1:
+                continue  # "Elliot" with two Elliots in the video: nobody in particular
         result.append(group)
     return result
 
@@ -260,24 +262,28 @@ def propagate(resolved: Resolved, text: str) -> Resolved:
     found: list[LinkedMention] = list(resolved.mentions)
     counts: Counter[str] = Counter(m.slug for m in resolved.mentions)
     seen: dict[str, set[str]] = {}
+    owner: dict[str, str] = {}
     for entity in resolved.entities:
         if entity.label == CONCEPT:
             continue
         forms = {entity.name, *entity.aliases}
         if entity.label == "PERSON" and len(entity.name.split()) > 1:
-            forms |= {entity.name.split()[-1]}
-        forms = {f for f in forms if f[:1].isupper() and len(f) > 2}
-        if not forms:
-            continue
-        pattern = re.compile(
-            r"\b(?:" + "|".join(map(re.escape, sorted(forms, key=len, reverse=True))) + r")\b"
-        )
+            forms.add(entity.name.split()[-1])
+        for form in forms:
+            if form[:1].isupper() and len(form) > 2:
+                # a form two entities share belongs to neither
+                owner[form] = entity.slug if owner.get(form, entity.slug) == entity.slug else ""
+    owner = {form: slug for form, slug in owner.items() if slug}
+    if owner:
+        longest_first = sorted(owner, key=lambda f: (-len(f), f))
+        pattern = re.compile(r"\b(?:" + "|".join(map(re.escape, longest_first)) + r")\b")
         for m in pattern.finditer(text):
             if not any(s < m.end() and m.start() < e for s, e in taken):
-                found.append(LinkedMention(m.start(), m.end(), entity.slug))
+                slug = owner[m[0]]
+                found.append(LinkedMention(m.start(), m.end(), slug))
                 taken.append((m.start(), m.end()))
-                counts[entity.slug] += 1
-                seen.setdefault(entity.slug, set()).add(m[0])
+                counts[slug] += 1
+                seen.setdefault(slug, set()).add(m[0])
     found.sort(key=lambda m: (m.start, -m.end))
     entities = tuple(
         replace(
