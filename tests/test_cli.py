@@ -23,6 +23,7 @@ import typer.main
 from typer.testing import CliRunner, Result
 
 from tests.replay import register_video, replayed_youtube
+from tests.vaults import check_notes, snapshot
 from tubewiki.cli import app
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -33,7 +34,6 @@ TRANSCRIPT_B = FIXTURES / "rideshare_rivals.json"
 VIDEO_A, VIDEO_B = "OrbitalA_01", "OrbitalB_02"
 TITLE_A, TITLE_B = "How Orbital Freight ships satellites", "Rideshare rivals"
 CHANNEL = "Launch Ledger"
-CHECK_NOTES = Path("/work/shared/tools/check_notes.py")
 
 # Wide enough that Rich never truncates a path or a run id in a table.
 WIDE: dict[str, str | None] = {"COLUMNS": "200", "TUBEWIKI_VAULT": None}
@@ -98,10 +98,6 @@ def tree(path: Path) -> dict[str, bytes] | None:
     }
 
 
-def notes(vault: Path) -> dict[str, bytes]:
-    return {k: v for k, v in (tree(vault) or {}).items() if k.endswith(".md")}
-
-
 def assert_one_line_error(result: Result, code: int) -> str:
     """Exit `code`, nothing on stdout, one `error: ...` line on stderr, no traceback."""
     assert result.exit_code == code, (result.exit_code, result.stdout, result.stderr)
@@ -111,15 +107,6 @@ def assert_one_line_error(result: Result, code: int) -> str:
     assert result.stderr.startswith("error: "), result.stderr
     assert result.stderr.endswith("\n") and result.stderr.count("\n") == 1, result.stderr
     return result.stderr
-
-
-def check_notes(vault: Path) -> None:
-    if not CHECK_NOTES.is_file():
-        return
-    done = subprocess.run(
-        [sys.executable, str(CHECK_NOTES), str(vault)], capture_output=True, text=True, check=False
-    )
-    assert done.returncode == 0, done.stdout + done.stderr
 
 
 def snippets(path: Path) -> list[tuple[float, float, str]]:
@@ -331,7 +318,7 @@ def test_ingest_runs_review_revert(prefect_server: None, tmp_path: Path) -> None
     first = invoke(*ingest_args(vault))
     assert first.exit_code == 0, first.stderr
     assert first.stderr == ""
-    written = notes(vault)
+    written = snapshot(vault)
     assert all(path.startswith(("entities/", "launch_ledger/")) for path in written), written
     assert "launch_ledger/how_orbital_freight_ships_satellites.md" in written
     assert "entities/dana_whitfield.md" in written
@@ -340,12 +327,12 @@ def test_ingest_runs_review_revert(prefect_server: None, tmp_path: Path) -> None
     for path in written:
         assert re.search(rf"│ {re.escape(path)} +│ created +│", first.stdout), path
     check_notes(vault)
-    after_a = notes(vault)
+    after_a = snapshot(vault)
 
     again = invoke(*ingest_args(vault))
     assert again.exit_code == 0, again.stderr
     assert again.stdout == f"run {run_ids(vault)[0]}: every note already up to date\n"
-    assert notes(vault) == after_a
+    assert snapshot(vault) == after_a
 
     second = invoke(*ingest_args(vault, VIDEO_B, TRANSCRIPT_B))
     assert second.exit_code == 0, second.stderr
@@ -378,13 +365,13 @@ def test_ingest_runs_review_revert(prefect_server: None, tmp_path: Path) -> None
     revert = invoke("revert", "last", "--vault", vault)
     assert revert.exit_code == 0, revert.stderr
     assert re.search(r"│ launch_ledger/rideshare_rivals\.md +│ deleted +│", revert.stdout)
-    assert notes(vault) == after_a
+    assert snapshot(vault) == after_a
 
     refused = invoke("revert", run_a[:15], "--vault", vault)
     # A's notes were touched by B's run and by the revert since: refused, exit 9
     message = assert_one_line_error(refused, 9)
     assert "entities/dana_whitfield.md" in message
-    assert notes(vault) == after_a
+    assert snapshot(vault) == after_a
 
 
 def test_runs_shows_whole_run_ids_on_an_80_column_terminal(
@@ -453,7 +440,7 @@ def test_fetch_failures(
     for word in words:
         assert word in message
     assert len(watch_calls) == attempts
-    assert notes(vault) == {}, "a failed fetch wrote notes"
+    assert snapshot(vault) == {}, "a failed fetch wrote notes"
 
 
 # --- docs ------------------------------------------------------------------

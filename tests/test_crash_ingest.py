@@ -25,6 +25,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.vaults import check_notes, snapshot
 from tubewiki import review
 from tubewiki.ledger import Ledger
 from tubewiki.pipeline import Request, ingest, learn
@@ -34,7 +35,6 @@ pytestmark = pytest.mark.slow
 HERE = Path(__file__).parent
 HELPER = HERE / "helpers" / "ingest_library.py"
 FIXTURES = HERE / "fixtures" / "lifecycle"
-CHECK_NOTES = Path("/work/shared/tools/check_notes.py")
 ROOT = HERE.parent
 
 CHANNEL = "Launch Ledger"
@@ -47,23 +47,6 @@ PLAIN_KILLS = (0.0, 0.15, 0.3, 0.45, 0.6, 0.75, 0.9, 1.0)
 # The commit point (the journal's rename) comes after staging, early in the window.
 COMMIT_KILLS = (0.02, 0.06, 0.1, 0.15, 0.3, 0.6, 0.95)
 SLOW_WRITE_S = 0.04
-
-
-def snapshot(vault: Path) -> dict[str, bytes]:
-    return {
-        p.relative_to(vault).as_posix(): p.read_bytes()
-        for p in sorted(vault.rglob("*.md"))
-        if ".tubewiki" not in p.relative_to(vault).parts
-    }
-
-
-def check_notes(vault: Path) -> None:
-    if not CHECK_NOTES.is_file():
-        return
-    done = subprocess.run(
-        [sys.executable, str(CHECK_NOTES), str(vault)], capture_output=True, text=True, check=False
-    )
-    assert done.returncode == 0, done.stdout + done.stderr
 
 
 def env() -> dict[str, str]:

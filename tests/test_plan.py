@@ -10,13 +10,13 @@ from pathlib import Path
 
 import pytest
 
+from tests.vaults import CHECK_NOTES
 from tubewiki import sections
 from tubewiki.notes import parse_note
 from tubewiki.plan import SectionReport, VideoInput, plan_video
 from tubewiki.types import Claim, ClaimLink, Entity, Extraction, Section, VideoMeta
 from tubewiki.vault import Vault
 
-CHECK_NOTES = Path("/work/shared/tools/check_notes.py")
 WIKILINK = re.compile(r"\[\[([^\[\]|]+?)(?: \| ([^\[\]]+))?\]\]")
 ANCHOR = re.compile(r'<a class="yt-timestamp" data-t="(\d\d:\d\d:\d\d)">\[(\d\d:\d\d:\d\d)\]</a>')
 

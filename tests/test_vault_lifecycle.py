@@ -20,20 +20,18 @@ from __future__ import annotations
 
 import re
 import shutil
-import subprocess
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
+from tests.vaults import check_notes, snapshot
 from tubewiki import refactor, review, sections
 from tubewiki.errors import ReviewError
 from tubewiki.notes import parse_note
 from tubewiki.pipeline import Request, RunReport, apply, ingest
 
 FIXTURES = Path(__file__).parent / "fixtures" / "lifecycle"
-CHECK_NOTES = Path("/work/shared/tools/check_notes.py")
 
 VIDEO_A = "OrbitalA_01"
 VIDEO_B = "OrbitalB_02"
@@ -55,25 +53,6 @@ _CLAIM = re.compile(r"^- .*yt-timestamp.*$", re.M)
 
 
 # --- helpers -----------------------------------------------------------------
-
-
-def snapshot(vault: Path) -> dict[str, bytes]:
-    """Every note's bytes, by vault-relative path (tubewiki's state folder left out)."""
-    return {
-        p.relative_to(vault).as_posix(): p.read_bytes()
-        for p in sorted(vault.rglob("*.md"))
-        if ".tubewiki" not in p.relative_to(vault).parts
-    }
-
-
-def check_notes(vault: Path) -> None:
-    """The shared note checker passes (skipped where the tool is not installed)."""
-    if not CHECK_NOTES.is_file():
-        return
-    done = subprocess.run(
-        [sys.executable, str(CHECK_NOTES), str(vault)], capture_output=True, text=True, check=False
-    )
-    assert done.returncode == 0, done.stdout + done.stderr
 
 
 def dangling_links(vault: Path) -> list[str]:

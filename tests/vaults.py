@@ -1,0 +1,34 @@
+"""Helpers for tests that look at a whole vault: snapshots and the shared note checker."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+# The workspace keeps `shared/` beside the repository; CI lays a copy there too.
+SHARED = Path(__file__).resolve().parents[2] / "shared"
+CHECK_NOTES = SHARED / "tools" / "check_notes.py"
+
+
+def snapshot(vault: Path) -> dict[str, bytes]:
+    """Every note's bytes, by vault-relative path (tubewiki's state folder left out)."""
+    return {
+        p.relative_to(vault).as_posix(): p.read_bytes()
+        for p in sorted(vault.rglob("*.md"))
+        if ".tubewiki" not in p.relative_to(vault).parts
+    }
+
+
+def check_notes(vault: Path, *args: str) -> str:
+    """Run the shared note checker and require 0 errors; '' where `shared/` is absent."""
+    if not CHECK_NOTES.is_file():
+        return ""
+    done = subprocess.run(
+        [sys.executable, str(CHECK_NOTES), str(vault), *args],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    return done.stdout
