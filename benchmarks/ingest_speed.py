@@ -18,7 +18,6 @@ import time
 from pathlib import Path
 
 os.environ.setdefault("PREFECT_LOGGING_LEVEL", "ERROR")
-import flows.settings  # noqa: F401
 from tubewiki.extract import pipe_chunks
 from tubewiki.nlp import RULER, load_nlp
 from tubewiki.pipeline import Request, ingest

@@ -20,18 +20,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-
-# isort: split
-from prefect import flow, task, unmapped
+from prefect import flow, task
 from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.client.orchestration import get_client
+from prefect.futures import PrefectFuture
 from prefect.settings import get_current_settings
 from prefect.task_runners import ProcessPoolTaskRunner, TaskRunner
 
 from flows.limits import ensure_limits
-from flows.tasks import analyse_video, fetch_source, learn_vault, save_to_cache, write_notes
+from flows.tasks import analyse_video, fetch_source, learn_vault, write_notes
 from tubewiki import backfill as policy
+from tubewiki import cache, pipeline
 from tubewiki.backfill import BatchReport, Candidate, Fate
 from tubewiki.cache import Source
 from tubewiki.errors import ConfigError
@@ -108,9 +108,10 @@ def record_failure(
 
 @dataclass
 class Progress:
-    """What a run has so far: fetched sources and every video's fate."""
+    """What a run has so far: extractions under way and every video's fate."""
 
-    sources: list[Source] = field(default_factory=list)
+    lexicon: Lexicon = field(default_factory=Lexicon)
+    analysing: list[tuple[Source, PrefectFuture[VideoInput]]] = field(default_factory=list)
     fates: list[Fate] = field(default_factory=list)
     attempted: int = 0
     blocked: int = 0
@@ -148,7 +149,11 @@ def fetch_all(
     now: str,
     retries: int | None = None,
 ) -> None:
-    """Fetch one by one in this process (the rate limit paces them), recording failures."""
+    """Fetch one by one in this process (the rate limit paces them), recording failures.
+
+    Each transcript goes to the task runner as soon as it arrives, so extraction
+    (and the workers' start-up) overlaps the fetching of the next one.
+    """
     fetch = fetch_source if retries is None else fetch_source.with_options(retries=retries)
     proxy = ProxySettings.from_env()
     for candidate in candidates:
@@ -156,24 +161,36 @@ def fetch_all(
             progress.fates.append(Fate(candidate.video_id, "deferred", "run stopped early"))
             continue
         request = requests[candidate.video_id]
-        result = fetch(request, vault, proxy, return_state=True).result(raise_on_failure=False)
-        error = result if isinstance(result, BaseException) else None
-        if request.transcript_file is None:
-            progress.count(error)
+        result = _read(request, vault) if request.transcript_file else None
+        if result is None:  # a YouTube request: rate-limited, retried, counted
+            result = fetch(request, vault, proxy, return_state=True).result(raise_on_failure=False)
+            progress.count(result if isinstance(result, BaseException) else None)
         if isinstance(result, BaseException):
             progress.fail(vault, candidate, result, now)
             continue
-        progress.sources.append(result)
+        progress.analysing.append((result, analyse_video.submit(result, progress.lexicon)))
 
 
-def analyse_all(
-    vault: Path, progress: Progress, lexicon: Lexicon, *, now: str
-) -> list[tuple[Source, VideoInput]]:
-    """Map extraction over the flow's task runner, longest transcript first (better packing)."""
-    order = sorted(progress.sources, key=lambda s: (-_size(s), s.meta.video_id))
-    futures = analyse_video.map(order, unmapped(lexicon))
+def _read(request: Request, vault: Path) -> Source | BaseException:
+    """A local transcript, read in the flow itself: no network, so nothing to retry, and
+    a backfill of thousands of files should not leave thousands of trivial task runs."""
+    try:
+        return pipeline.acquire(request, vault=vault)
+    except Exception as exc:
+        return exc
+
+
+@task(cache_policy=NO_CACHE)
+def cache_sources(vault: Path, sources: list[Source]) -> None:
+    """Keep the raw transcripts for `rebuild` (`cache.save` on each)."""
+    for source in sources:
+        cache.save(vault, source)
+
+
+def collect(vault: Path, progress: Progress, *, now: str) -> list[tuple[Source, VideoInput]]:
+    """Every extraction's result, in video id order; a failed one is recorded and left out."""
     items: list[tuple[Source, VideoInput]] = []
-    for source, future in zip(order, futures, strict=True):
+    for source, future in progress.analysing:
         result = future.result(raise_on_failure=False)
         if isinstance(result, BaseException):
             meta = source.meta
@@ -185,19 +202,19 @@ def analyse_all(
     return sorted(items, key=lambda item: item[1].meta.video_id)
 
 
-def _size(source: Source) -> int:
-    return sum(len(s.text) for s in source.transcript.snippets)
+def _size(request: Request) -> int:
+    return request.transcript_file.stat().st_size if request.transcript_file else 0
 
 
 def finish(vault: Path, progress: Progress, *, kind: RunKind, now: str) -> BatchReport:
-    """Learn, analyse, write once, publish: the tail every batch flow shares.
+    """Collect the extractions, write once, publish: the tail every batch flow shares.
 
     Only the transcripts about to be written are cached, so a run that fails
     before writing leaves nothing for a later `rebuild` to pick up.
     """
-    items = analyse_all(vault, progress, learn_vault(vault), now=now) if progress.sources else []
-    for source, _ in items:
-        save_to_cache(vault, source)
+    items = collect(vault, progress, now=now)
+    if items:
+        cache_sources(vault, [source for source, _ in items])
     run = write_notes(vault, items, kind=kind) if items else None
     ingested = [Fate(item.meta.video_id, "ingested", item.meta.title) for _, item in items]
     report = BatchReport(kind, run, tuple(ingested + progress.fates), progress.stopped)
@@ -221,8 +238,10 @@ def backfill_videos(path: str, vault: str = "notes") -> BatchReport:
     requests = {r.video_id: r for r in policy.sources_from_path(path)}
     if any(r.transcript_file is None for r in requests.values()):
         ensure_limits()
-    progress = Progress()
-    fetch_all(root, [Candidate(v) for v in requests], requests, progress, now=now)
+    progress = Progress(lexicon=learn_vault(root))
+    # Longest local transcripts first, so no worker is left with a long one at the end.
+    order = sorted(requests, key=lambda video_id: -_size(requests[video_id]))
+    fetch_all(root, [Candidate(v) for v in order], requests, progress, now=now)
     return finish(root, progress, kind="backfill", now=now)
 
 

@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import logging
 
-
-# isort: split
 from prefect.client.orchestration import get_client
 from prefect.client.schemas.actions import GlobalConcurrencyLimitCreate
 from prefect.exceptions import ObjectAlreadyExists, ObjectNotFound

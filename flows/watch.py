@@ -14,8 +14,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-
-# isort: split
 from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 from prefect.concurrency.sync import rate_limit
@@ -23,7 +21,7 @@ from prefect.tasks import exponential_backoff
 
 from flows.backfill import Progress, api_shared_with_workers, fetch_all, finish, make_task_runner
 from flows.limits import ensure_limits
-from flows.tasks import YOUTUBE_LIMIT, transient_only
+from flows.tasks import YOUTUBE_LIMIT, learn_vault, transient_only
 from tubewiki import feeds
 from tubewiki.backfill import BatchReport, Candidate, Fate, as_time, describe, select
 from tubewiki.errors import RequestBlockedError
@@ -82,14 +80,14 @@ def watch_channels(
     if not entries:
         print(f"{watchlist} lists no channels yet; add one with `tubewiki watch add CHANNEL`")
     ensure_limits()
-    progress = Progress()
+    progress = Progress(lexicon=learn_vault(root))
     candidates = read_feeds(entries, progress, retries=fetch_retries)
     languages = {entry.ref: entry.languages for entry in entries}
     chosen, skipped = select(root, candidates, moment, max_videos, languages)
     progress.fates += skipped
     requests = {c.video_id: Request(c.video_id, languages=c.languages) for c in chosen}
-    fetch_all(root, chosen, requests, progress, now=moment, retries=fetch_retries)
     with api_shared_with_workers():
+        fetch_all(root, chosen, requests, progress, now=moment, retries=fetch_retries)
         report = finish(root, progress, kind="watch", now=moment)
     if report.stopped:
         raise RequestBlockedError(report.stopped)

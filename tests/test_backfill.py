@@ -154,6 +154,12 @@ def test_an_empty_list_a_single_transcript_and_a_missing_path(tmp_path: Path) ->
 def test_next_attempt_backs_off_exponentially_up_to_a_day(attempts: int, expected: str) -> None:
     assert next_attempt(attempts, NOW) == expected
     assert next_attempt(attempts, datetime(2026, 3, 1, 12, tzinfo=UTC)) == expected
+    assert next_attempt(attempts, "2026-03-01T12:00:00") == expected  # naive means UTC
+
+
+def test_a_bad_time_is_a_config_error() -> None:
+    with pytest.raises(ConfigError, match="not a time"):
+        next_attempt(1, "yesterday")
 
 
 @pytest.mark.parametrize(
@@ -296,7 +302,7 @@ def test_batch_markdown_lists_every_fate() -> None:
 @pytest.fixture
 def cli(monkeypatch: pytest.MonkeyPatch) -> typer.Typer:
     """The commands registered as `tubewiki.cli` registers them, on a wide console."""
-    from tubewiki import cli as base
+    from tubewiki import cli_common as base
     from tubewiki.cli_watch import backfill_command, retry, status, watch_app
 
     monkeypatch.setattr(base.console, "width", 200)

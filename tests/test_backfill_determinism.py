@@ -108,11 +108,19 @@ def notes(vault: Path) -> dict[str, bytes]:
 
 
 @pytest.fixture(scope="session")
-def prefect_harness() -> Iterator[None]:
+def prefect_harness(request: pytest.FixtureRequest) -> Iterator[None]:
+    """One temporary Prefect API for the session, shared by every module that asks for it."""
     from prefect.testing.utilities import prefect_test_harness
 
-    with prefect_test_harness(server_startup_timeout=120):
+    if getattr(request.config, "_tubewiki_prefect_harness", False):
         yield
+        return
+    with prefect_test_harness(server_startup_timeout=120):
+        request.config._tubewiki_prefect_harness = True  # type: ignore[attr-defined]
+        try:
+            yield
+        finally:
+            request.config._tubewiki_prefect_harness = False  # type: ignore[attr-defined]
 
 
 def test_process_and_dask_backfills_write_identical_vaults(
@@ -159,11 +167,6 @@ def test_process_and_dask_backfills_write_identical_vaults(
         assert checked.returncode == 0, checked.stdout + checked.stderr
 
 
-@pytest.mark.xfail(
-    reason="videos written in one run get successive `learned` seqs, so a re-run lets a later "
-    "video see names an earlier one taught; needs one seq per run in pipeline.write",
-    strict=False,
-)
 def test_a_second_backfill_of_the_same_folder_changes_nothing(
     prefect_harness: None, tmp_path: Path
 ) -> None:

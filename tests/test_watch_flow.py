@@ -91,12 +91,19 @@ CHANNELS = {NEW_A: "Harbour Lab", DISABLED: "Harbour Lab", BLOCKED: "Harbour Lab
 
 
 @pytest.fixture(scope="session")
-def prefect_harness() -> Iterator[None]:
-    """One temporary Prefect API for the whole session."""
+def prefect_harness(request: pytest.FixtureRequest) -> Iterator[None]:
+    """One temporary Prefect API for the session, shared by every module that asks for it."""
     from prefect.testing.utilities import prefect_test_harness
 
-    with prefect_test_harness(server_startup_timeout=120):
+    if getattr(request.config, "_tubewiki_prefect_harness", False):
         yield
+        return
+    with prefect_test_harness(server_startup_timeout=120):
+        request.config._tubewiki_prefect_harness = True  # type: ignore[attr-defined]
+        try:
+            yield
+        finally:
+            request.config._tubewiki_prefect_harness = False  # type: ignore[attr-defined]
 
 
 @pytest.fixture(autouse=True)

@@ -2,7 +2,7 @@
 
 Like the rest of the CLI, each command parses its arguments, calls one
 library function or flow, and turns `TubewikiError`s into one line and an exit
-code through `tubewiki.cli.user_errors`. Prefect and spaCy are imported inside
+code through `tubewiki.cli_common.user_errors`. Prefect and spaCy are imported inside
 the commands so `--help` stays instant. `tubewiki.cli` registers them:
 
     app.add_typer(watch_app, name="watch")
