@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -50,3 +50,14 @@ def tmp_vault(tmp_path: Path) -> Path:
 def make_transcript() -> MakeTranscript:
     """`make_transcript([(0.0, 2.5, "Hello."), ...], video_id=...)` -> `Transcript`."""
     return build_transcript
+
+
+@pytest.fixture(scope="session")
+def prefect_harness() -> Iterator[None]:
+    """One temporary Prefect API for every flow run of the session."""
+    from prefect.testing.utilities import prefect_test_harness
+
+    import flows  # noqa: F401  (tubewiki's Prefect defaults before Prefect starts)
+
+    with prefect_test_harness(server_startup_timeout=120):
+        yield

@@ -9,17 +9,12 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
 from prefect import flow, task
 
+from tests.vaults import check_notes, snapshot
 from tubewiki.nlp import load_nlp
-
-CHECK_NOTES = Path("/work/shared/tools/check_notes.py")
 
 Cue = tuple[float, float, str]
 TALKS: dict[str, tuple[str, str, list[Cue]]] = {
@@ -99,30 +94,6 @@ def write_talks(folder: Path) -> Path:
     return folder
 
 
-def notes(vault: Path) -> dict[str, bytes]:
-    return {
-        p.relative_to(vault).as_posix(): p.read_bytes()
-        for p in sorted(vault.rglob("*.md"))
-        if ".tubewiki" not in p.parts
-    }
-
-
-@pytest.fixture(scope="session")
-def prefect_harness(request: pytest.FixtureRequest) -> Iterator[None]:
-    """One temporary Prefect API for the session, shared by every module that asks for it."""
-    from prefect.testing.utilities import prefect_test_harness
-
-    if getattr(request.config, "_tubewiki_prefect_harness", False):
-        yield
-        return
-    with prefect_test_harness(server_startup_timeout=120):
-        request.config._tubewiki_prefect_harness = True  # type: ignore[attr-defined]
-        try:
-            yield
-        finally:
-            request.config._tubewiki_prefect_harness = False  # type: ignore[attr-defined]
-
-
 def test_process_and_dask_backfills_write_identical_vaults(
     prefect_harness: None, tmp_path: Path
 ) -> None:
@@ -136,7 +107,7 @@ def test_process_and_dask_backfills_write_identical_vaults(
     for report in (by_process, by_dask):
         assert [f.video_id for f in report.having("ingested")] == sorted(TALKS)
         assert report.failed == () and report.run is not None
-    first, second = notes(tmp_path / "process"), notes(tmp_path / "dask")
+    first, second = snapshot(tmp_path / "process"), snapshot(tmp_path / "dask")
     assert len(first) >= 6  # 3 video notes, 2 channel indexes, entity notes
     assert sorted(first) == sorted(second)
     for path, text in first.items():
@@ -146,25 +117,12 @@ def test_process_and_dask_backfills_write_identical_vaults(
         assert (run.kind, run.status, list(run.videos)) == ("backfill", "ok", sorted(TALKS))
         assert {v.video_id: v.status for v in ledger.videos()} == dict.fromkeys(TALKS, "ingested")
 
-    if CHECK_NOTES.is_file():
-        transcripts = tmp_path / "transcripts"
-        transcripts.mkdir()
-        for video_id, (_, _, cues) in TALKS.items():
-            data = [{"text": t, "start": s, "duration": d} for s, d, t in cues]
-            (transcripts / f"{video_id}.json").write_text(json.dumps(data), encoding="utf-8")
-        checked = subprocess.run(
-            [
-                sys.executable,
-                str(CHECK_NOTES),
-                str(tmp_path / "process"),
-                "--transcripts",
-                str(transcripts),
-            ],
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-        assert checked.returncode == 0, checked.stdout + checked.stderr
+    transcripts = tmp_path / "transcripts"
+    transcripts.mkdir()
+    for video_id, (_, _, cues) in TALKS.items():
+        data = [{"text": t, "start": s, "duration": d} for s, d, t in cues]
+        (transcripts / f"{video_id}.json").write_text(json.dumps(data), encoding="utf-8")
+    check_notes(tmp_path / "process", "--transcripts", str(transcripts), "--min-fidelity", "0.95")
 
 
 def test_a_second_backfill_of_the_same_folder_changes_nothing(
@@ -174,10 +132,10 @@ def test_a_second_backfill_of_the_same_folder_changes_nothing(
 
     talks = write_talks(tmp_path / "talks")
     backfill(path=str(talks), vault=str(tmp_path / "vault"))
-    before = notes(tmp_path / "vault")
+    before = snapshot(tmp_path / "vault")
     again = backfill(path=str(talks), vault=str(tmp_path / "vault"))
     assert again.run is not None and not again.run.created and not again.run.updated
-    assert notes(tmp_path / "vault") == before
+    assert snapshot(tmp_path / "vault") == before
 
 
 @task

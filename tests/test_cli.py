@@ -57,17 +57,6 @@ def _prefect_logs_outside_the_runner() -> None:
     import prefect.main  # noqa: F401
 
 
-@pytest.fixture(scope="session")
-def prefect_server() -> Iterator[None]:
-    """One temporary Prefect server for every flow run in the session."""
-    from prefect.testing.utilities import prefect_test_harness
-
-    import flows  # noqa: F401
-
-    with prefect_test_harness(server_startup_timeout=120):
-        yield
-
-
 @pytest.fixture
 def fast_retries(monkeypatch: pytest.MonkeyPatch) -> None:
     """Keep the fetch task's retries (and their count) but drop the backoff delays."""
@@ -291,7 +280,7 @@ def _ingest_into_corrupt_vault(vault: Path, tmp_path: Path) -> tuple[Result, dic
 
 
 def test_corrupt_note_is_named_and_no_note_changes(
-    prefect_server: None, corrupt_vault: Path, tmp_path: Path
+    prefect_harness: None, corrupt_vault: Path, tmp_path: Path
 ) -> None:
     result, before, after = _ingest_into_corrupt_vault(corrupt_vault, tmp_path)
     message = assert_one_line_error(result, 7)
@@ -305,14 +294,14 @@ def test_corrupt_note_is_named_and_no_note_changes(
 
 
 def test_corrupt_note_writes_no_file_at_all(
-    prefect_server: None, corrupt_vault: Path, tmp_path: Path
+    prefect_harness: None, corrupt_vault: Path, tmp_path: Path
 ) -> None:
     result, before, after = _ingest_into_corrupt_vault(corrupt_vault, tmp_path)
     assert result.exit_code == 7
     assert sorted(set(after) - set(before)) == []
 
 
-def test_ingest_runs_review_revert(prefect_server: None, tmp_path: Path) -> None:
+def test_ingest_runs_review_revert(prefect_harness: None, tmp_path: Path) -> None:
     vault = tmp_path / "vault"
 
     first = invoke(*ingest_args(vault))
@@ -375,7 +364,7 @@ def test_ingest_runs_review_revert(prefect_server: None, tmp_path: Path) -> None
 
 
 def test_runs_shows_whole_run_ids_on_an_80_column_terminal(
-    prefect_server: None, tmp_path: Path
+    prefect_harness: None, tmp_path: Path
 ) -> None:
     from tubewiki.pipeline import Request, ingest
 
@@ -389,7 +378,7 @@ def test_runs_shows_whole_run_ids_on_an_80_column_terminal(
 # --- fetching from YouTube (replayed) -----------------------------------------------
 
 
-def test_fetch_from_youtube(prefect_server: None, tmp_path: Path) -> None:
+def test_fetch_from_youtube(prefect_harness: None, tmp_path: Path) -> None:
     vault = tmp_path / "vault"
     with replayed_youtube() as rsps:
         register_video(
@@ -416,7 +405,7 @@ def test_fetch_from_youtube(prefect_server: None, tmp_path: Path) -> None:
     ],
 )
 def test_fetch_failures(
-    prefect_server: None,
+    prefect_harness: None,
     fast_retries: None,
     tmp_path: Path,
     failure: str,

@@ -7,7 +7,6 @@ retry's backoff can be made to pass without waiting.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -88,22 +87,6 @@ FEED_B = feed_xml(
 )
 TITLES = {NEW_A: "Rebuilding a Ferry", NEW_B: "A Museum of Kettles", BLOCKED: "The Glass Bridge"}
 CHANNELS = {NEW_A: "Harbour Lab", DISABLED: "Harbour Lab", BLOCKED: "Harbour Lab"}
-
-
-@pytest.fixture(scope="session")
-def prefect_harness(request: pytest.FixtureRequest) -> Iterator[None]:
-    """One temporary Prefect API for the session, shared by every module that asks for it."""
-    from prefect.testing.utilities import prefect_test_harness
-
-    if getattr(request.config, "_tubewiki_prefect_harness", False):
-        yield
-        return
-    with prefect_test_harness(server_startup_timeout=120):
-        request.config._tubewiki_prefect_harness = True  # type: ignore[attr-defined]
-        try:
-            yield
-        finally:
-            request.config._tubewiki_prefect_harness = False  # type: ignore[attr-defined]
 
 
 @pytest.fixture(autouse=True)

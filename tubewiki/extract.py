@@ -11,6 +11,7 @@ whole stage: parse, resolve entities, select claims.
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -147,6 +148,7 @@ VAGUE_ADJECTIVES = frozenset(
     ]
 )
 CHUNK_CHARS = 2000
+_PIPELINE_LOCK = threading.Lock()
 
 
 @dataclass(frozen=True, slots=True)
@@ -237,15 +239,18 @@ def parse(
     batch_size: int = 16,
 ) -> Parsed:
     nlp = nlp or load_nlp()
-    has_patterns = configure_ruler(nlp, known)
     chunks = pipe_chunks(timed)
     sentences: list[Sentence] = []
     mentions: list[RawMention] = []
-    with nlp.select_pipes(disable=[] if has_patterns else [RULER]):
-        docs = nlp.pipe((chunk for _, chunk in chunks), batch_size=batch_size)
-        for (offset, _), doc in zip(chunks, docs, strict=True):
-            sentences.extend(_sentences(doc, offset))
-            mentions.extend(_mentions(doc, offset))
+    # The ruler belongs to the process-wide pipeline: a Dask worker running
+    # several threads must not load one video's names while another parses.
+    with _PIPELINE_LOCK:
+        has_patterns = configure_ruler(nlp, known)
+        with nlp.select_pipes(disable=[] if has_patterns else [RULER]):
+            docs = nlp.pipe((chunk for _, chunk in chunks), batch_size=batch_size)
+            for (offset, _), doc in zip(chunks, docs, strict=True):
+                sentences.extend(_sentences(doc, offset))
+                mentions.extend(_mentions(doc, offset))
     return Parsed(tuple(sentences), tuple(mentions))
 
 
