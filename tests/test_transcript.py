@@ -242,10 +242,12 @@ def test_end_sentences_openers_pauses_and_dangling_words() -> None:
 def test_end_sentences_breaks_long_runs() -> None:
     ten = "one two three four five six seven eight nine ten"
     texts = end_sentences(snippets(*[(ten, 0.0)] * 7))
-    assert [t.endswith(".") for t in texts] == [False, False, False, True, False, False, True]
+    # a break once a run reaches MAX_RUN_WORDS (24): after 30 words, twice
+    assert [t.endswith(".") for t in texts] == [False, False, True, False, False, True, True]
     dangling = "one two three four five six seven eight nine the"
     texts = end_sentences(snippets(*[(dangling, 0.0)] * 7))
-    assert [t.endswith(".") for t in texts] == [False] * 5 + [True, True]
+    # never after "the", until the run reaches HARD_RUN_WORDS (40)
+    assert [t.endswith(".") for t in texts] == [False, False, False, True, False, False, True]
 
 
 def test_end_sentences_respects_existing_punctuation() -> None:

@@ -254,6 +254,16 @@ def parse(
     return Parsed(tuple(sentences), tuple(mentions))
 
 
+def title_names(title: str, *, nlp: Language | None = None) -> list[str]:
+    """Names the video's title gives, to mend their case in lowercase auto-captions."""
+    from tubewiki.entities import surface_form
+
+    nlp = nlp or load_nlp()
+    with _PIPELINE_LOCK, nlp.select_pipes(disable=[RULER]):
+        doc = nlp(title)
+    return sorted({surface_form(e.text) for e in doc.ents if e.label_ in NAMED_LABELS} - {""})
+
+
 def extract(
     timed: TimedText,
     video_id: str,

@@ -18,13 +18,13 @@ from pathlib import Path
 
 from tubewiki import cache, journal
 from tubewiki.cache import Source
-from tubewiki.extract import KnownEntity, extract
+from tubewiki.extract import KnownEntity, extract, title_names
 from tubewiki.ledger import ChangeRow, Ledger, RunKind, RunStatus
 from tubewiki.plan import Edit, SectionReport, VideoInput, plan_video
 from tubewiki.sections import Outcome
-from tubewiki.transcript import timed_text
+from tubewiki.transcript import needs_repair, timed_text
 from tubewiki.transcript_files import read_transcript_file
-from tubewiki.types import VideoMeta
+from tubewiki.types import TranscriptKind, VideoMeta
 from tubewiki.vault import Vault
 from tubewiki.youtube import ProxySettings, fetch_metadata, fetch_transcript
 
@@ -135,8 +135,11 @@ def learn(vault: Path) -> Lexicon:
 def analyse(source: Source, lexicon: Lexicon = Lexicon()) -> VideoInput:
     """Pure and picklable: the part a Dask or process pool may run elsewhere."""
     known = lexicon.for_video(source.meta.video_id)
-    names = sorted({n for k in known for n in (k.name, *k.aliases)})
-    timed = timed_text(source.transcript, names=names)
+    names = {n for k in known for n in (k.name, *k.aliases)}
+    transcript = source.transcript
+    if transcript.kind is TranscriptKind.GENERATED or needs_repair(transcript.snippets):
+        names.update(title_names(source.meta.title))  # lowercase captions: learn from the title
+    timed = timed_text(source.transcript, names=sorted(names))
     extraction = extract(timed, source.meta.video_id, known=known, chapters=source.meta.chapters)
     return VideoInput(
         meta=source.meta,

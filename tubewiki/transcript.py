@@ -194,9 +194,9 @@ _UPPER_NOT_I = "ABCDEFGHJKLMNOPQRSTUVWXYZ"
 
 PAUSE_SECONDS = 0.8
 """A silence longer than this between two snippets is taken as a sentence end."""
-MAX_RUN_WORDS = 40
+MAX_RUN_WORDS = 24
 """Break a run of unpunctuated words at the next snippet boundary after this many."""
-HARD_RUN_WORDS = 60
+HARD_RUN_WORDS = 40
 """Break even after a word that cannot end a sentence once a run is this long."""
 
 _OPENER_WORDS = "so but now okay ok alright yeah anyway anyways however let's"
