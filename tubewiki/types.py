@@ -55,15 +55,6 @@ class Transcript:
 
 
 @dataclass(frozen=True, slots=True)
-class Mention:
-    """A span of the cleaned text that refers to an entity."""
-
-    start_char: int
-    end_char: int
-    text: str
-
-
-@dataclass(frozen=True, slots=True)
 class Entity:
     slug: str
     name: str
