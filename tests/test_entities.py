@@ -186,11 +186,6 @@ def test_known_entity_not_mentioned_is_not_an_entity() -> None:
     assert set(by_slug(resolved)) == {"harlow_motors"}
 
 
-@pytest.mark.xfail(
-    reason="known entities get the key '@slug', so _merge_people never folds a bare "
-    "surname into them: 'Lovelace' becomes a second entity 'lovelace'",
-    strict=True,
-)
 def test_surname_of_a_known_person_joins_the_known_note() -> None:
     known = KnownEntity(slug="ada_lovelace", name="Ada Lovelace", label="PERSON")
     resolved = resolve(

@@ -64,6 +64,11 @@ class _Group:
         return self.known.label if self.known else _most_common(self.labels)
 
     @property
+    def name_parts(self) -> list[str]:
+        """The words of the name, for a note the vault knows too ("@ada_lovelace")."""
+        return (self.known.name if self.known else self.key).casefold().split()
+
+    @property
     def count(self) -> int:
         return len(self.spans)
 
@@ -133,14 +138,14 @@ def _merge_people(groups: list[_Group]) -> list[_Group]:
     a lone "Elon" an ORG); a last name joins only when labelled PERSON, so the
     company "Ford" stays apart from "Henry Ford".
     """
-    full_names = [g for g in groups if g.label == "PERSON" and len(g.key.split()) > 1]
+    full_names = [g for g in groups if g.label == "PERSON" and len(g.name_parts) > 1]
     result = []
     for group in groups:
         parts = group.key.split()
         if group.known is None and len(parts) == 1:
-            owners = [g for g in full_names if parts[0] == g.key.split()[0]]
+            owners = [g for g in full_names if parts[0] == g.name_parts[0]]
             if group.label == "PERSON":
-                owners += [g for g in full_names if parts[0] == g.key.split()[-1]]
+                owners += [g for g in full_names if parts[0] == g.name_parts[-1]]
             if len(owners) == 1:
                 owners[0].absorb(group)
                 continue
