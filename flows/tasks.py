@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+from typing import ParamSpec, TypeVar
 
 from prefect import Task, task
 from prefect.cache_policies import NO_CACHE
@@ -20,6 +22,8 @@ from tubewiki.plan import VideoInput
 from tubewiki.youtube import ProxySettings
 
 YOUTUBE_LIMIT = "youtube-requests"
+P = ParamSpec("P")
+R = TypeVar("R")
 
 
 def transient_only(task: Task[..., object], task_run: TaskRun, state: State[object]) -> bool:
@@ -33,14 +37,19 @@ def transient_only(task: Task[..., object], task_run: TaskRun, state: State[obje
     return False
 
 
-@task(
-    retries=4,
-    retry_delay_seconds=exponential_backoff(backoff_factor=5),
-    retry_jitter_factor=0.5,
-    retry_condition_fn=transient_only,
-    task_run_name="fetch {request.video_id}",
-    cache_policy=NO_CACHE,
-)
+def network_task(*, retries: int, task_run_name: str) -> Callable[[Callable[P, R]], Task[P, R]]:
+    """Only network steps retry: transient errors, with exponential backoff and jitter."""
+    return task(
+        retries=retries,
+        retry_delay_seconds=exponential_backoff(backoff_factor=5),
+        retry_jitter_factor=0.5,
+        retry_condition_fn=transient_only,
+        task_run_name=task_run_name,
+        cache_policy=NO_CACHE,
+    )
+
+
+@network_task(retries=4, task_run_name="fetch {request.video_id}")
 def fetch_source(request: Request, vault: Path, proxy: ProxySettings | None = None) -> Source:
     if request.transcript_file is None:
         rate_limit(YOUTUBE_LIMIT, strict=False)

@@ -14,14 +14,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from prefect import flow, task
-from prefect.cache_policies import NO_CACHE
+from prefect import flow
 from prefect.concurrency.sync import rate_limit
-from prefect.tasks import exponential_backoff
 
 from flows.backfill import Progress, api_shared_with_workers, fetch_all, finish, make_task_runner
 from flows.limits import ensure_limits
-from flows.tasks import YOUTUBE_LIMIT, learn_vault, transient_only
+from flows.tasks import YOUTUBE_LIMIT, learn_vault, network_task
 from tubewiki import feeds
 from tubewiki.backfill import BatchReport, Candidate, Fate, as_time, describe, select
 from tubewiki.errors import RequestBlockedError
@@ -32,14 +30,7 @@ from tubewiki.watchlist import WatchEntry, load_watchlist
 from tubewiki.youtube import ProxySettings
 
 
-@task(
-    retries=2,
-    retry_delay_seconds=exponential_backoff(backoff_factor=5),
-    retry_jitter_factor=0.5,
-    retry_condition_fn=transient_only,
-    task_run_name="feed {entry.ref}",
-    cache_policy=NO_CACHE,
-)
+@network_task(retries=2, task_run_name="feed {entry.ref}")
 def fetch_entry_feed(entry: WatchEntry, proxy: ProxySettings | None = None) -> list[FeedVideo]:
     rate_limit(YOUTUBE_LIMIT, strict=False)
     return feeds.fetch_feed(entry, proxy=proxy)
