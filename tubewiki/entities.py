@@ -91,7 +91,12 @@ def resolve(
     named, concepts = _group_named(mentions, known)
     groups = _merge_people(named)
     groups = _merge_near_duplicates(groups, known)
-    kept = [g for g in groups if g.known or g.count >= min_mentions]
+    # Two-letter names ("EA", "TM") are mostly acronyms in passing: they need more.
+    kept = [
+        g
+        for g in groups
+        if g.known or g.count >= (min_mentions if len(g.key) > 2 else 2 * min_mentions)
+    ]
     kept.sort(key=lambda g: (g.known is None, -g.count, g.key))
     kept = kept[:max_entities]
     taken = {g.key for g in kept} | {a.casefold() for k in known for a in (k.name, *k.aliases)}
@@ -204,9 +209,17 @@ def _salient_concepts(
             continue
         group = groups.setdefault(lemma, _Group(key=lemma))
         group.add(mention, mention.text.lower())
-    kept = [g for g in groups.values() if g.count >= min_count]
+    kept = [g for g in groups.values() if g.count >= min_count and not _cut_short(g, groups)]
     kept.sort(key=lambda g: (-g.count, g.key))
     return kept[:limit]
+
+
+def _cut_short(group: _Group, groups: dict[str, _Group]) -> bool:
+    """ "product market" where the parser split "product market fit": the longer one wins."""
+    return any(
+        key.startswith(group.key + " ") and 2 * other.count >= group.count
+        for key, other in groups.items()
+    )
 
 
 def _finish(groups: list[_Group]) -> Resolved:
