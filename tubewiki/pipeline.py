@@ -139,7 +139,7 @@ def analyse(source: Source, lexicon: Lexicon = Lexicon()) -> VideoInput:
     transcript = source.transcript
     if transcript.kind is TranscriptKind.GENERATED or needs_repair(transcript.snippets):
         names.update(title_names(source.meta.title))  # lowercase captions: learn from the title
-    timed = timed_text(source.transcript, names=sorted(names))
+    timed = timed_text(transcript, names=sorted(names))
     extraction = extract(timed, source.meta.video_id, known=known, chapters=source.meta.chapters)
     return VideoInput(
         meta=source.meta,

@@ -18,6 +18,7 @@ from tubewiki import sections
 from tubewiki.notes import Note
 from tubewiki.render import (
     ChannelBlockContext,
+    Context,
     EntityIntroContext,
     EntitySectionContext,
     VideoContext,
@@ -98,14 +99,7 @@ def plan_video(
         duration=round(item.duration),
     )
     video.body = _with_from_line(video.body, [channel.slug])
-    reports.append(
-        _upsert(
-            video,
-            meta.video_id,
-            render("video_note.md.j2", video_ctx, override_dir=templates),
-            force,
-        )
-    )
+    reports.append(_upsert(video, meta.video_id, "video_note.md.j2", video_ctx, force, templates))
     vault.put(video)
 
     video_link = wikilink(video.slug, meta.title)
@@ -121,18 +115,12 @@ def plan_video(
             video_link=video_link, claims=claims(ex.entity_claims[entity.slug], slug)
         )
         reports.append(
-            _upsert(
-                note,
-                meta.video_id,
-                render("entity_section.md.j2", section, override_dir=templates),
-                force,
-            )
+            _upsert(note, meta.video_id, "entity_section.md.j2", section, force, templates)
         )
-        _add_to_list(
-            note, "aliases", [a for a in (entity.name, *entity.aliases) if a != note.meta["title"]]
-        )
-        _add_to_list(note, "channels", [channel.slug])
-        _add_to_list(note, "videos", [meta.video_id])
+        forms = [a for a in (entity.name, *entity.aliases) if a != note.meta["title"]]
+        add_to_list(note, "aliases", sorted(forms, key=str.casefold))
+        add_to_list(note, "channels", [channel.slug])
+        add_to_list(note, "videos", [meta.video_id])
         vault.put(note)
         written.append(replace(entity, slug=slug))
     if learned is not None:
@@ -150,12 +138,7 @@ def plan_video(
         + [wikilink(e.slug, e.name) for e in sorted(written, key=lambda e: e.name.casefold())],
     )
     reports.append(
-        _upsert(
-            channel,
-            meta.video_id,
-            render("channel_block.md.j2", channel_ctx, override_dir=templates),
-            force,
-        )
+        _upsert(channel, meta.video_id, "channel_block.md.j2", channel_ctx, force, templates)
     )
     vault.put(channel)
     return [r for r in reports if r.outcome is not sections.Outcome.UNCHANGED]
@@ -200,7 +183,10 @@ def _remap(claim: Claim, slugs: dict[str, str]) -> Claim:
     return replace(claim, links=links)
 
 
-def _upsert(note: Note, key: str, content: str, force: bool) -> SectionReport:
+def _upsert(
+    note: Note, key: str, template: str, context: Context, force: bool, templates: Path | None
+) -> SectionReport:
+    content = render(template, context, override_dir=templates)
     note.body, outcome = sections.upsert(note.body, key, content, force=force, path=note.path)
     return SectionReport(note.path, key, outcome)
 
@@ -213,11 +199,14 @@ def _with_from_line(body: str, channel_slugs: Collection[str]) -> str:
     return f"{line}\n\n{stripped}" if stripped else f"{line}\n"
 
 
-def _add_to_list(note: Note, key: str, values: Iterable[str]) -> None:
-    """Union into a front matter list, keeping the order people and runs made."""
+def add_to_list(note: Note, key: str, values: Iterable[str]) -> None:
+    """Union `values`, in their order, into a front matter list, ignoring case.
+
+    What is already there keeps the order people and earlier runs gave it.
+    """
     current = as_strings(note.meta.get(key))
     seen = {v.casefold() for v in current}
-    for value in sorted(values, key=str.casefold):
+    for value in values:
         if value.casefold() not in seen:
             current.append(value)
             seen.add(value.casefold())

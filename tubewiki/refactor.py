@@ -14,7 +14,7 @@ from collections.abc import Callable
 from tubewiki import sections
 from tubewiki.errors import VaultError
 from tubewiki.notes import Note
-from tubewiki.plan import INTRO_KEY, SectionReport, refresh_entity_intro
+from tubewiki.plan import INTRO_KEY, SectionReport, add_to_list, refresh_entity_intro
 from tubewiki.slugs import slugify
 from tubewiki.vault import Vault, as_strings
 
@@ -107,17 +107,12 @@ def _people_text(note: Note) -> str:
 
 
 def _merge_meta(src: Note, dst: Note) -> None:
+    title = str(dst.meta.get("title", "")).casefold()
     for key in OWNED_LISTS:
-        values = as_strings(dst.meta.get(key))
         extra = as_strings(src.meta.get(key))
         if key == "aliases":
             extra = [str(src.meta.get("title", src.slug)), *extra]
-        seen = {v.casefold() for v in values} | {str(dst.meta.get("title", "")).casefold()}
-        for value in extra:
-            if value.casefold() not in seen:
-                values.append(value)
-                seen.add(value.casefold())
-        dst.meta[key] = values
+        add_to_list(dst, key, [v for v in extra if v.casefold() != title])
     for key, value in src.meta.items():
         dst.meta.setdefault(key, value)
 

@@ -113,9 +113,12 @@ def environment(override_dir: Path | None = None) -> jinja2.Environment:
     return env
 
 
+Context = VideoContext | EntitySectionContext | EntityIntroContext | ChannelBlockContext
+
+
 def render(
     name: str,
-    context: VideoContext | EntitySectionContext | EntityIntroContext | ChannelBlockContext,
+    context: Context,
     *,
     override_dir: Path | None = None,
 ) -> str:
