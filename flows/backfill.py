@@ -1,8 +1,9 @@
 """The `backfill` flow: many videos at once, extraction spread over processes or Dask.
 
 Extraction is a pure map from `Source` to plain-data `VideoInput`, so it can run
-on any task runner: local processes by default (one per core, each loading
-spaCy once), or Dask (`task_runner="dask"`, a local cluster or `dask_address`).
+on any task runner: local processes by default (one per core, forked once the
+flow has loaded spaCy), or Dask (`on_runner(backfill, "dask")`, a local cluster
+or `dask_address`).
 Everything else stays in the flow's own process: fetching (rate-limited, and
 `responses`-replayable in tests), learning the vault, and one `write_notes`
 call under the vault lock with the videos sorted by id, so the same inputs give
@@ -13,20 +14,28 @@ helpers here.
 from __future__ import annotations
 
 import logging
+import multiprocessing
 import os
-from collections.abc import Iterator, Sequence
+import sys
+from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, ParamSpec, Self, TypeVar
 
-from prefect import flow, task
+from prefect import Flow, Task, flow, task
 from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.client.orchestration import get_client
-from prefect.futures import PrefectFuture
+from prefect.client.schemas.objects import RunInput
+from prefect.futures import PrefectConcurrentFuture, PrefectFuture
 from prefect.settings import get_current_settings
-from prefect.task_runners import ProcessPoolTaskRunner, TaskRunner
+from prefect.task_runners import (
+    ProcessPoolTaskRunner,
+    TaskRunner,
+    _initialize_process_pool_worker,
+)
 
 from flows.limits import ensure_limits
 from flows.tasks import analyse_video, fetch_source, learn_vault, write_notes
@@ -44,6 +53,8 @@ from tubewiki.youtube import ProxySettings
 log = logging.getLogger(__name__)
 
 TASK_RUNNERS = ("process", "dask")
+P = ParamSpec("P")
+R = TypeVar("R")
 
 
 def warm_worker() -> None:
@@ -59,7 +70,7 @@ def api_shared_with_workers() -> Iterator[None]:
     """Point worker processes started inside this block at this run's API.
 
     With no PREFECT_API_URL, Prefect serves a temporary API from the process that
-    started the flow; each spawned worker would otherwise start its own (about 8 s
+    started the flow; a spawned or Dask worker would otherwise start its own (about 8 s
     and a database each) instead of reporting to it. Use inside a flow run.
     """
     if get_current_settings().api.url:
@@ -74,13 +85,49 @@ def api_shared_with_workers() -> Iterator[None]:
         os.environ.pop("PREFECT_API_URL", None)
 
 
+class ForkingProcessPoolTaskRunner(ProcessPoolTaskRunner):
+    """Prefect's process pool, its workers forked from the flow's process.
+
+    Prefect spawns its workers: each imports Prefect and loads spaCy afresh,
+    about 5 s before its first task, as long as a small backfill's whole work.
+    Forked from a process that has already loaded spaCy, as spaCy's own
+    `n_process` does, a worker starts at once and shares the model's memory.
+    Prefect resets its threads and services in a forked child. Fork is only
+    safe on Linux, so elsewhere this is Prefect's spawning pool unchanged.
+    """
+
+    def __enter__(self) -> Self:
+        super().__enter__()
+        if sys.platform != "linux" or self._executor is None:
+            return self
+        spawning = self._executor
+        self._executor = ProcessPoolExecutor(
+            max_workers=self._max_workers,
+            mp_context=multiprocessing.get_context("fork"),
+            initializer=_initialize_process_pool_worker,
+            initargs=(self._subprocess_message_queue, self._initializer, self._initargs),
+        )
+        spawning.shutdown()  # never started: spawn pools start workers on first submit
+        return self
+
+    def submit(
+        self,
+        task: Task[..., Any],
+        parameters: dict[str, Any],
+        wait_for: Iterable[PrefectFuture[Any]] | None = None,
+        dependencies: dict[str, set[RunInput]] | None = None,
+    ) -> PrefectConcurrentFuture[Any]:
+        load_nlp()  # in this process, once, so that the workers forked next inherit it
+        return super().submit(task, parameters, wait_for, dependencies)
+
+
 def make_task_runner(
     kind: str = "process", dask_address: str | None = None, workers: int | None = None
 ) -> TaskRunner[Any]:
     """Processes by default; threads would serialise spaCy on the GIL and share its ruler."""
     workers = max(workers or os.cpu_count() or 1, 1)
     if kind == "process":
-        return ProcessPoolTaskRunner(max_workers=workers, initializer=warm_worker)
+        return ForkingProcessPoolTaskRunner(max_workers=workers, initializer=warm_worker)
     if kind == "dask":
         from prefect_dask import DaskTaskRunner
 
@@ -231,9 +278,9 @@ def finish(vault: Path, progress: Progress, *, kind: RunKind, now: str) -> Batch
     return report
 
 
-@flow(name="backfill-videos", log_prints=True)
-def backfill_videos(path: str, vault: str = "notes") -> BatchReport:
-    """The work of `backfill`; its task runner is chosen by `backfill` with `with_options`."""
+@flow(name="backfill", log_prints=True, task_runner=make_task_runner("process"))
+def backfill(path: str, vault: str = "notes") -> BatchReport:
+    """Ingest a folder of transcripts or a list of videos; `on_runner` picks Dask instead."""
     root, now = Path(vault), utc_now()
     requests = {r.video_id: r for r in policy.sources_from_path(path)}
     if any(r.transcript_file is None for r in requests.values()):
@@ -241,18 +288,13 @@ def backfill_videos(path: str, vault: str = "notes") -> BatchReport:
     progress = Progress(lexicon=learn_vault(root))
     # Longest local transcripts first, so no worker is left with a long one at the end.
     order = sorted(requests, key=lambda video_id: -_size(requests[video_id]))
-    fetch_all(root, [Candidate(v) for v in order], requests, progress, now=now)
-    return finish(root, progress, kind="backfill", now=now)
-
-
-@flow(name="backfill", log_prints=True)
-def backfill(
-    path: str,
-    vault: str = "notes",
-    task_runner: str = "process",
-    dask_address: str | None = None,
-) -> BatchReport:
-    """Ingest a folder of transcripts or a list of videos; `task_runner` is process or dask."""
-    runner = make_task_runner(task_runner, dask_address)
     with api_shared_with_workers():
-        return backfill_videos.with_options(task_runner=runner)(path=path, vault=vault)
+        fetch_all(root, [Candidate(v) for v in order], requests, progress, now=now)
+        return finish(root, progress, kind="backfill", now=now)
+
+
+def on_runner(
+    flow_: Flow[P, R], task_runner: str = "process", dask_address: str | None = None
+) -> Flow[P, R]:
+    """`flow_` with its extraction on the named task runner (`process` or `dask`)."""
+    return flow_.with_options(task_runner=make_task_runner(task_runner, dask_address))

@@ -2,16 +2,20 @@
 
 Three small invented talks, in the three transcript layouts `backfill` reads,
 are backfilled into two fresh vaults, once with the default process pool and
-once with a local Dask cluster; every note must match byte for byte.
+once with a local Dask cluster; every note must match byte for byte. The process
+run goes through `tubewiki backfill`, as a user starts it.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import sys
 from pathlib import Path
 
+import pytest
 from prefect import flow, task
+from typer.testing import CliRunner
 
 from tests.vaults import check_notes, snapshot
 from tubewiki.nlp import load_nlp
@@ -97,16 +101,17 @@ def write_talks(folder: Path) -> Path:
 def test_process_and_dask_backfills_write_identical_vaults(
     prefect_harness: None, tmp_path: Path
 ) -> None:
-    from flows.backfill import backfill
+    from flows.backfill import backfill, on_runner
+    from tubewiki.cli import app
     from tubewiki.ledger import Ledger
 
     talks = write_talks(tmp_path / "talks")
-    by_process = backfill(path=str(talks), vault=str(tmp_path / "process"))
-    by_dask = backfill(path=str(talks), vault=str(tmp_path / "dask"), task_runner="dask")
-
-    for report in (by_process, by_dask):
-        assert [f.video_id for f in report.having("ingested")] == sorted(TALKS)
-        assert report.failed == () and report.run is not None
+    by_process = CliRunner().invoke(app, ["backfill", str(talks), "--vault", f"{tmp_path}/process"])
+    assert by_process.exit_code == 0, by_process.output
+    assert "backfill: 3 ingested, 0 failed, 0 skipped" in by_process.output
+    by_dask = on_runner(backfill, "dask")(path=str(talks), vault=str(tmp_path / "dask"))
+    assert [f.video_id for f in by_dask.having("ingested")] == sorted(TALKS)
+    assert by_dask.failed == () and by_dask.run is not None
     first, second = snapshot(tmp_path / "process"), snapshot(tmp_path / "dask")
     assert len(first) >= 6  # 3 video notes, 2 channel indexes, entity notes
     assert sorted(first) == sorted(second)
@@ -139,21 +144,23 @@ def test_a_second_backfill_of_the_same_folder_changes_nothing(
 
 
 @task
-def nlp_loads(_: int) -> tuple[int, int]:
-    """Which process ran this, and how many times that process has loaded spaCy."""
-    load_nlp()
-    return os.getpid(), load_nlp.cache_info().misses
+def nlp_in_worker(_: int) -> tuple[int, int, int]:
+    """Which process ran this, which spaCy object it used, and how often it loaded one."""
+    return os.getpid(), id(load_nlp()), load_nlp.cache_info().misses
 
 
-def test_spacy_loads_once_per_worker_process(prefect_harness: None) -> None:
+@pytest.mark.skipif(sys.platform != "linux", reason="workers are forked only on Linux")
+def test_workers_use_the_spacy_the_flow_process_loaded(prefect_harness: None) -> None:
     from flows.backfill import api_shared_with_workers, make_task_runner
 
     @flow
-    def probe() -> list[tuple[int, int]]:
+    def probe() -> list[tuple[int, int, int]]:
         with api_shared_with_workers():
-            return [f.result() for f in nlp_loads.map(range(6))]
+            return [f.result() for f in nlp_in_worker.map(range(6))]
 
     results = probe.with_options(task_runner=make_task_runner("process", workers=2))()
-    pids = {pid for pid, _ in results}
+    pids = {pid for pid, _, _ in results}
     assert 1 <= len(pids) <= 2 and os.getpid() not in pids
-    assert {loads for _, loads in results} == {1}  # loaded as the worker started, then cached
+    # The same object at the same address: inherited by fork, not loaded again.
+    assert {model for _, model, _ in results} == {id(load_nlp())}
+    assert {loads for _, _, loads in results} == {load_nlp.cache_info().misses}

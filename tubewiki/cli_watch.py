@@ -189,14 +189,10 @@ def backfill_command(
         base.check_vault(vault)
         sources_from_path(path)  # fail before starting Prefect
         base.quiet_prefect(verbose)
-        from flows.backfill import backfill
+        from flows.backfill import backfill, on_runner
 
-        report = backfill(
-            path=str(path),
-            vault=str(vault),
-            task_runner=task_runner.value,
-            dask_address=dask_address,
-        )
+        run = on_runner(backfill, task_runner.value, dask_address)
+        report = run(path=str(path), vault=str(vault))
         _print_batch(report)
 
 

@@ -282,11 +282,12 @@ def extract(
 
 
 def _sentences(doc: Doc, offset: int) -> Iterator[Sentence]:
+    whole = doc.text  # built from every token on each access: once per doc, not per sentence
     for sent in doc.sents:
         start = _content_start(sent)
         if start is None:
             continue
-        text = doc.text[start : sent.end_char].strip()
+        text = whole[start : sent.end_char].strip()
         shaped, score, subject = _claim_features(sent, start)
         yield Sentence(
             start=offset + start,
@@ -333,17 +334,17 @@ def _claim_features(sent: Span, start: int) -> tuple[bool, float, tuple[int, int
     words = [t for t in sent if not t.is_punct and t.idx >= start]
     root = sent.root
     subjects = [c for c in root.children if c.dep_ in {"nsubj", "nsubjpass", "csubj", "expl"}]
-    last = sent[-1].text
+    last, text = sent[-1].text, sent.text
     first = words[0] if words else root
     shaped = (
         6 <= len(words) <= 45
         and last in {".", "!"}
-        and "?" not in sent.text
+        and "?" not in text
         and root.pos_ in {"VERB", "AUX"}
         and bool(subjects)
         and first.pos_ not in {"SCONJ", "CCONJ", "ADP"}
         and first.lower_ not in {"which", "who", "what", "whether"}
-        and sent.text.count('"') % 2 == 0
+        and text.count('"') % 2 == 0
     )
     subject_span = (start, start)
     score = 0.0
