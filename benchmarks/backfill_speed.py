@@ -3,20 +3,28 @@
     python benchmarks/backfill_speed.py DIR    # DIR/<id>/transcript.json + meta.json
 
 Backfills every transcript in DIR into an empty temporary vault through the
-`backfill` flow with its default task runner, and times bare `nlp.pipe` with
-`n_process=2` over the same cleaned texts with the same components, warm,
-before and after it (the faster counts). The Prefect API is started before the
-clock runs (a deployment talks to a running server), so the backfill figure
-covers the flow run itself: reading, worker start-up and spaCy loading,
-extraction, and writing every note. `--copies N` backfills each video N times
-under new ids, to see the rate once the fixed start-up cost is amortised.
+`backfill` flow with its default task runner, as `tubewiki backfill` runs it,
+and times bare `nlp.pipe` with `n_process=2` over the same cleaned texts with
+the same components. The two alternate for `--repeat` rounds, with a pause
+before each, and each figure is the median of its rounds: this machine's speed
+wanders by 10-15% from minute to minute.
+
+Both are timed warm: one round of each runs first and is not counted. That
+starts Prefect's API (a deployment talks to a running server) and the fork
+server that the backfill's workers come from (`flows.workers`); a fresh
+`tubewiki backfill` process starts both once, the fork server while Prefect's
+server starts. Each timed backfill is a whole flow run: reading, a new pool of
+workers, extraction, and writing every note into a new vault. `--copies N`
+backfills each video N times under new ids.
 """
 
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import shutil
+import statistics
 import sys
 import tempfile
 import time
@@ -24,7 +32,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from flows.backfill import backfill
-from tubewiki.backfill import sources_from_path
+from flows.settings import local_run
+from tubewiki.backfill import BatchReport, sources_from_path
 from tubewiki.extract import RULER, pipe_chunks
 from tubewiki.nlp import load_nlp
 from tubewiki.pipeline import acquire
@@ -34,8 +43,13 @@ if TYPE_CHECKING:
     from spacy.language import Language
 
 
-def warm_up() -> None:
-    """Run as a flow to start Prefect's API before timing anything."""
+SETTLE_S = 2.0
+
+
+def settle() -> None:
+    """Let Prefect's background work and the last run's processes finish first."""
+    gc.collect()
+    time.sleep(SETTLE_S)
 
 
 def texts_of(folder: Path, vault: Path) -> list[str]:
@@ -50,10 +64,15 @@ def texts_of(folder: Path, vault: Path) -> list[str]:
 def bare_spacy(nlp: Language, texts: list[str], processes: int) -> float:
     """Seconds for `nlp.pipe` over `texts`, warm, with the components a backfill uses."""
     with nlp.select_pipes(disable=[RULER]):  # a fresh vault has no names for the ruler
-        list(nlp.pipe(texts[:8], n_process=processes, batch_size=16))  # warm
         start = time.perf_counter()
         list(nlp.pipe(texts, n_process=processes, batch_size=16))
         return time.perf_counter() - start
+
+
+def timed_backfill(folder: Path, vault: Path) -> tuple[float, BatchReport]:
+    start = time.perf_counter()
+    report = backfill(path=str(folder), vault=str(vault))
+    return time.perf_counter() - start, report
 
 
 def replicate(folder: Path, copies: int, into: Path) -> Path:
@@ -81,32 +100,33 @@ def main() -> int:
     parser.add_argument("folder", type=Path)
     parser.add_argument("--processes", type=int, default=2, help="n_process for bare spaCy")
     parser.add_argument("--copies", type=int, default=1, help="backfill each video N times")
+    parser.add_argument("--repeat", type=int, default=3, help="rounds of both timings")
     args = parser.parse_args()
 
-    from prefect import flow  # after `flows`, which sets tubewiki's Prefect defaults
-
-    flow(name="benchmark-warm-up")(warm_up)()
     nlp = load_nlp()
-    with tempfile.TemporaryDirectory() as tmp:
-        vault = Path(tmp) / "vault"
+    spacy_s: list[float] = []
+    backfill_s: list[float] = []
+    with tempfile.TemporaryDirectory() as tmp, local_run():
         folder = replicate(args.folder, args.copies, Path(tmp) / "copies")
         texts = texts_of(folder, Path(tmp) / "scratch")
         words = sum(text.count(" ") + 1 for text in texts)
-        spacy_before = bare_spacy(nlp, texts, args.processes)
-        start = time.perf_counter()
-        report = backfill(path=str(folder), vault=str(vault))
-        backfill_s = time.perf_counter() - start
-        notes = len(list(vault.rglob("*.md")))
-    # Timed before and after the backfill; the faster counts, so a busy moment
-    # on a shared machine cannot flatter the ratio.
-    spacy_s = min(spacy_before, bare_spacy(nlp, texts, args.processes))
+        bare_spacy(nlp, texts, args.processes)  # warm-up rounds, not counted
+        timed_backfill(folder, Path(tmp) / "warm")
+        for round_ in range(args.repeat):
+            settle()
+            spacy_s.append(bare_spacy(nlp, texts, args.processes))
+            settle()
+            seconds, report = timed_backfill(folder, Path(tmp) / f"vault{round_}")
+            backfill_s.append(seconds)
+        notes = len(list((Path(tmp) / "vault0").rglob("*.md")))
 
-    backfill_rate, spacy_rate = words / backfill_s, words / spacy_s
+    backfill_rate = words / statistics.median(backfill_s)
+    spacy_rate = words / statistics.median(spacy_s)
     print(f"videos={len(report.having('ingested'))}")
     print(f"notes={notes}")
     print(f"words={words}")
-    print(f"backfill_s={backfill_s:.2f}")
-    print(f"spacy_s={spacy_s:.2f}")
+    print(f"backfill_s={' '.join(f'{s:.2f}' for s in backfill_s)}")
+    print(f"spacy_s={' '.join(f'{s:.2f}' for s in spacy_s)}")
     print(f"backfill_words_per_s={backfill_rate:.0f}")
     print(f"spacy_words_per_s={spacy_rate:.0f}")
     print(f"ratio={backfill_rate / spacy_rate:.2f}")

@@ -51,16 +51,19 @@ def library_ingest(path: Path, vault: Path) -> float:
 
 
 def flow_ingest(path: Path, vault: Path) -> float:
+    """One run of the flow, as `tubewiki ingest` runs it."""
     from flows.ingest import ingest_video
+    from flows.settings import local_run
 
     start = time.perf_counter()
-    ingest_video(
-        video=VIDEO_ID,
-        transcript=str(path),
-        title="Benchmark video",
-        channel="benchmarks",
-        vault=str(vault),
-    )
+    with local_run():
+        ingest_video(
+            video=VIDEO_ID,
+            transcript=str(path),
+            title="Benchmark video",
+            channel="benchmarks",
+            vault=str(vault),
+        )
     return time.perf_counter() - start
 
 

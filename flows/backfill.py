@@ -1,9 +1,9 @@
 """The `backfill` flow: many videos at once, extraction spread over processes or Dask.
 
 Extraction is a pure map from `Source` to plain-data `VideoInput`, so it can run
-on any task runner: local processes by default (one per core, forked once the
-flow has loaded spaCy), or Dask (`on_runner(backfill, "dask")`, a local cluster
-or `dask_address`).
+on any task runner (`flows.workers`): local processes by default, one per core,
+started warm, or Dask (`on_runner(backfill, "dask")`, a local cluster or
+`dask_address`).
 Everything else stays in the flow's own process: fetching (rate-limited, and
 `responses`-replayable in tests), learning the vault, and one `write_notes`
 call under the vault lock with the videos sorted by id, so the same inputs give
@@ -14,136 +14,32 @@ helpers here.
 from __future__ import annotations
 
 import logging
-import multiprocessing
-import os
-import sys
-from collections.abc import Iterable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, ParamSpec, Self, TypeVar
+from typing import ParamSpec, TypeVar
 
-from prefect import Flow, Task, flow, task
+from prefect import Flow, flow, task
 from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
-from prefect.client.orchestration import get_client
-from prefect.client.schemas.objects import RunInput
-from prefect.futures import PrefectConcurrentFuture, PrefectFuture
-from prefect.settings import get_current_settings
-from prefect.task_runners import (
-    ProcessPoolTaskRunner,
-    TaskRunner,
-    _initialize_process_pool_worker,
-)
+from prefect.futures import PrefectFuture
 
 from flows.limits import ensure_limits
 from flows.tasks import analyse_video, fetch_source, learn_vault, write_notes
+from flows.workers import api_shared_with_workers, make_task_runner
 from tubewiki import backfill as policy
 from tubewiki import cache, pipeline
 from tubewiki.backfill import BatchReport, Candidate, Fate
 from tubewiki.cache import Source
-from tubewiki.errors import ConfigError
 from tubewiki.ledger import RunKind, VideoRow, utc_now
-from tubewiki.nlp import load_nlp
 from tubewiki.pipeline import Lexicon, Request
 from tubewiki.plan import VideoInput
 from tubewiki.youtube import ProxySettings
 
 log = logging.getLogger(__name__)
 
-TASK_RUNNERS = ("process", "dask")
 P = ParamSpec("P")
 R = TypeVar("R")
-
-
-def warm_worker() -> None:
-    """Load spaCy as a worker process starts, so no task pays for it (once per process)."""
-    try:
-        load_nlp()
-    except Exception:  # the first task raises the same error, with a proper state
-        log.debug("could not preload spaCy in worker %d", os.getpid(), exc_info=True)
-
-
-@contextmanager
-def api_shared_with_workers() -> Iterator[None]:
-    """Point worker processes started inside this block at this run's API.
-
-    With no PREFECT_API_URL, Prefect serves a temporary API from the process that
-    started the flow; a spawned or Dask worker would otherwise start its own (about 8 s
-    and a database each) instead of reporting to it. Use inside a flow run.
-    """
-    if get_current_settings().api.url:
-        yield
-        return
-    with get_client(sync_client=True) as client:
-        url = str(client.api_url).rstrip("/")
-    os.environ["PREFECT_API_URL"] = url
-    try:
-        yield
-    finally:
-        os.environ.pop("PREFECT_API_URL", None)
-
-
-class ForkingProcessPoolTaskRunner(ProcessPoolTaskRunner):
-    """Prefect's process pool, its workers forked from the flow's process.
-
-    Prefect spawns its workers: each imports Prefect and loads spaCy afresh,
-    about 5 s before its first task, as long as a small backfill's whole work.
-    Forked from a process that has already loaded spaCy, as spaCy's own
-    `n_process` does, a worker starts at once and shares the model's memory.
-    Prefect resets its threads and services in a forked child. Fork is only
-    safe on Linux, so elsewhere this is Prefect's spawning pool unchanged.
-    """
-
-    def __enter__(self) -> Self:
-        super().__enter__()
-        if sys.platform != "linux" or self._executor is None:
-            return self
-        spawning = self._executor
-        self._executor = ProcessPoolExecutor(
-            max_workers=self._max_workers,
-            mp_context=multiprocessing.get_context("fork"),
-            initializer=_initialize_process_pool_worker,
-            initargs=(self._subprocess_message_queue, self._initializer, self._initargs),
-        )
-        spawning.shutdown()  # never started: spawn pools start workers on first submit
-        return self
-
-    def submit(
-        self,
-        task: Task[..., Any],
-        parameters: dict[str, Any],
-        wait_for: Iterable[PrefectFuture[Any]] | None = None,
-        dependencies: dict[str, set[RunInput]] | None = None,
-    ) -> PrefectConcurrentFuture[Any]:
-        load_nlp()  # in this process, once, so that the workers forked next inherit it
-        return super().submit(task, parameters, wait_for, dependencies)
-
-
-def make_task_runner(
-    kind: str = "process", dask_address: str | None = None, workers: int | None = None
-) -> TaskRunner[Any]:
-    """Processes by default; threads would serialise spaCy on the GIL and share its ruler."""
-    workers = max(workers or os.cpu_count() or 1, 1)
-    if kind == "process":
-        return ForkingProcessPoolTaskRunner(max_workers=workers, initializer=warm_worker)
-    if kind == "dask":
-        from prefect_dask import DaskTaskRunner
-
-        if dask_address:
-            return DaskTaskRunner(address=dask_address)
-        return DaskTaskRunner(
-            cluster_class="distributed.LocalCluster",
-            # One thread per worker: the spaCy pipeline of a process is not shared safely.
-            cluster_kwargs={
-                "n_workers": workers,
-                "threads_per_worker": 1,
-                "processes": True,
-                "dashboard_address": None,
-            },
-        )
-    raise ConfigError(f"unknown task runner {kind!r}; use one of: {', '.join(TASK_RUNNERS)}")
 
 
 @task(task_run_name="record failure of {video_id}", cache_policy=NO_CACHE)

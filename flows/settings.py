@@ -8,6 +8,8 @@ busy 2-core machine can exceed Prefect's 20 s default.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 DEFAULTS = {
     "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
@@ -19,3 +21,25 @@ DEFAULTS = {
 def apply_defaults() -> None:
     for key, value in DEFAULTS.items():
         os.environ.setdefault(key, value)
+
+
+@contextmanager
+def local_run() -> Iterator[None]:
+    """Flow runs started in this block send no heartbeats to Prefect's temporary server.
+
+    Heartbeats let a server mark a crashed run, but the temporary server dies
+    with this process, so nobody reads them; and every flow run waits up to a
+    second for its heartbeat thread to stop, most of a short run's overhead.
+    With a configured server (PREFECT_API_URL) they stay on.
+    """
+    from prefect.settings import (
+        PREFECT_FLOWS_HEARTBEAT_FREQUENCY,
+        get_current_settings,
+        temporary_settings,
+    )
+
+    if get_current_settings().api.url:
+        yield
+        return
+    with temporary_settings(updates={PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}):
+        yield

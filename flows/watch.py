@@ -17,9 +17,10 @@ from pathlib import Path
 from prefect import flow
 from prefect.concurrency.sync import rate_limit
 
-from flows.backfill import Progress, api_shared_with_workers, fetch_all, finish, make_task_runner
+from flows.backfill import Progress, fetch_all, finish
 from flows.limits import ensure_limits
 from flows.tasks import YOUTUBE_LIMIT, learn_vault, network_task
+from flows.workers import api_shared_with_workers, make_task_runner
 from tubewiki import feeds
 from tubewiki.backfill import BatchReport, Candidate, Fate, as_time, describe, select
 from tubewiki.errors import RequestBlockedError

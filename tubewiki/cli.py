@@ -19,8 +19,8 @@ from tubewiki.cli_common import (
     check_vault,
     console,
     existing_vault,
+    flow_session,
     print_report,
-    quiet_prefect,
     user_errors,
 )
 from tubewiki.cli_watch import backfill_command, retry, status, watch_app
@@ -90,18 +90,18 @@ def ingest(
         ):
             if value:
                 os.environ[var] = value
-        quiet_prefect(verbose)
-        from flows.ingest import ingest_video
+        with flow_session(verbose):
+            from flows.ingest import ingest_video
 
-        report = ingest_video(
-            video=video_id,
-            transcript=str(transcript) if transcript else None,
-            title=title,
-            channel=channel,
-            vault=str(vault),
-            languages=language or ["en"],
-            force=force,
-        )
+            report = ingest_video(
+                video=video_id,
+                transcript=str(transcript) if transcript else None,
+                title=title,
+                channel=channel,
+                vault=str(vault),
+                languages=language or ["en"],
+                force=force,
+            )
         print_report(report)
 
 
@@ -114,10 +114,11 @@ def rebuild(
     """Re-render every note from the cached transcripts, with no network."""
     with user_errors():
         existing_vault(vault)
-        quiet_prefect(verbose)
-        from flows.rebuild import rebuild_vault
+        with flow_session(verbose):
+            from flows.rebuild import rebuild_vault
 
-        print_report(rebuild_vault(vault=str(vault), force=force))
+            report = rebuild_vault(vault=str(vault), force=force)
+        print_report(report)
 
 
 @app.command()

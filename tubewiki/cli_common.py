@@ -52,9 +52,15 @@ def user_errors() -> Iterator[None]:
         raise typer.Exit(130) from None
 
 
-def quiet_prefect(verbose: bool) -> None:
-    """Prefect logs tracebacks of failed tasks; the CLI prints its own one-line errors."""
+@contextmanager
+def flow_session(verbose: bool) -> Iterator[None]:
+    """Prefect as the commands run it: quiet, since Prefect logs tracebacks of failed
+    tasks and the CLI prints its own one-line errors, and set up by `flows.settings`."""
     os.environ.setdefault("PREFECT_LOGGING_LEVEL", "INFO" if verbose else "CRITICAL")
+    from flows.settings import local_run
+
+    with local_run():
+        yield
 
 
 def check_vault(vault: Path) -> None:

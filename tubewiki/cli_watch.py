@@ -115,10 +115,12 @@ def run(
     """Check every feed once and ingest what is new, through the watch-channels flow."""
     with base.user_errors():
         base.check_vault(vault)
-        base.quiet_prefect(verbose)
-        from flows.watch import watch_channels
+        with base.flow_session(verbose):
+            from flows.watch import watch_channels
 
-        report = watch_channels(watchlist=str(watchlist), vault=str(vault), max_videos=max_videos)
+            report = watch_channels(
+                watchlist=str(watchlist), vault=str(vault), max_videos=max_videos
+            )
         _print_batch(report)
 
 
@@ -188,11 +190,14 @@ def backfill_command(
     with base.user_errors():
         base.check_vault(vault)
         sources_from_path(path)  # fail before starting Prefect
-        base.quiet_prefect(verbose)
-        from flows.backfill import backfill, on_runner
+        with base.flow_session(verbose):
+            from flows.backfill import backfill, on_runner
+            from flows.workers import start_worker_server
 
-        run = on_runner(backfill, task_runner.value, dask_address)
-        report = run(path=str(path), vault=str(vault))
+            if task_runner is TaskRunnerName.process:
+                start_worker_server()  # loads spaCy while Prefect's temporary server starts
+            run = on_runner(backfill, task_runner.value, dask_address)
+            report = run(path=str(path), vault=str(vault))
         _print_batch(report)
 
 

@@ -1,0 +1,133 @@
+"""Where extraction runs: Prefect's process pool with its workers started warm, or Dask.
+
+Prefect's `ProcessPoolTaskRunner` spawns its workers, and each one imports
+Prefect and its collections and loads spaCy, about 5 s, before its first task:
+as long as a small backfill's whole extraction. Here the pool's workers come
+from a fork server instead, one single-threaded process that has loaded all of
+that once (`flows.worker_preload`) and forks a worker in milliseconds, the
+workers sharing the model's memory. The fork server lives as long as the
+process that started it, so the next pool in that process starts warm, and
+`start_worker_server` starts it early, while Prefect's own server starts.
+
+Forking the flow's process itself would skip the server, but that process runs
+Prefect's threads, and a child forked while one of them holds a lock hangs
+(in testing, a worker hung on the lock of Prefect's Rich console).
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import multiprocessing.forkserver
+import os
+from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
+from multiprocessing.context import BaseContext
+from typing import Any, Self
+
+from prefect.client.orchestration import get_client
+from prefect.plugins import load_prefect_collections
+from prefect.settings import get_current_settings
+from prefect.task_runners import (
+    ProcessPoolTaskRunner,
+    TaskRunner,
+    _initialize_process_pool_worker,
+)
+
+from tubewiki.errors import ConfigError
+from tubewiki.nlp import load_nlp
+
+log = logging.getLogger(__name__)
+
+TASK_RUNNERS = ("process", "dask")
+WORKER_PRELOAD = "flows.worker_preload"
+
+
+def prepare_worker() -> None:
+    """Load what every extraction needs, once per process: spaCy, and Prefect's
+    collections, which its task engine imports to read the flow's result storage."""
+    load_prefect_collections()
+    try:
+        load_nlp()
+    except Exception:  # the first task raises the same error, with a proper state
+        log.debug("could not preload spaCy in worker %d", os.getpid(), exc_info=True)
+
+
+def worker_context() -> BaseContext | None:
+    """The fork server's context, preloading `prepare_worker`; None where there is none."""
+    if "forkserver" not in multiprocessing.get_all_start_methods():
+        return None
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload([WORKER_PRELOAD])
+    return context
+
+
+def start_worker_server() -> None:
+    """Start the fork server now; it loads in the background while this process goes on."""
+    if worker_context() is not None:
+        multiprocessing.forkserver.ensure_running()
+
+
+class WarmProcessPoolTaskRunner(ProcessPoolTaskRunner):
+    """Prefect's process pool, its workers forked from the preloaded fork server."""
+
+    def __enter__(self) -> Self:
+        super().__enter__()
+        context = worker_context()
+        if context is None or self._executor is None:
+            return self  # Prefect's spawning pool, unchanged
+        spawning = self._executor
+        self._executor = ProcessPoolExecutor(
+            max_workers=self._max_workers,
+            mp_context=context,
+            initializer=_initialize_process_pool_worker,
+            initargs=(self._subprocess_message_queue, self._initializer, self._initargs),
+        )
+        spawning.shutdown()  # never started: a pool starts its workers on first submit
+        return self
+
+
+def make_task_runner(
+    kind: str = "process", dask_address: str | None = None, workers: int | None = None
+) -> TaskRunner[Any]:
+    """Processes by default; threads would serialise spaCy on the GIL and share its ruler."""
+    workers = max(workers or os.cpu_count() or 1, 1)
+    if kind == "process":
+        return WarmProcessPoolTaskRunner(max_workers=workers, initializer=prepare_worker)
+    if kind == "dask":
+        from prefect_dask import DaskTaskRunner
+
+        if dask_address:
+            return DaskTaskRunner(address=dask_address)
+        return DaskTaskRunner(
+            cluster_class="distributed.LocalCluster",
+            # One thread per worker: the spaCy pipeline of a process is not shared safely.
+            cluster_kwargs={
+                "n_workers": workers,
+                "threads_per_worker": 1,
+                "processes": True,
+                "dashboard_address": None,
+            },
+        )
+    raise ConfigError(f"unknown task runner {kind!r}; use one of: {', '.join(TASK_RUNNERS)}")
+
+
+@contextmanager
+def api_shared_with_workers() -> Iterator[None]:
+    """Point worker processes started inside this block at this run's API.
+
+    With no PREFECT_API_URL, Prefect serves a temporary API from the process that
+    started the flow; a worker would otherwise start its own (about 8 s and a
+    database each) instead of reporting to it. Use inside a flow run.
+    """
+    if get_current_settings().api.url:
+        yield
+        return
+    with get_client(sync_client=True) as client:
+        url = str(client.api_url).rstrip("/")
+    os.environ["PREFECT_API_URL"] = url
+    try:
+        yield
+    finally:
+        os.environ.pop("PREFECT_API_URL", None)
