@@ -14,6 +14,7 @@ helpers here.
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,14 +26,14 @@ from prefect.cache_policies import NO_CACHE
 from prefect.futures import PrefectFuture
 
 from flows.limits import ensure_limits
-from flows.tasks import analyse_video, fetch_source, learn_vault, write_notes
+from flows.tasks import analyse_batch, fetch_source, learn_vault, write_notes
 from flows.workers import api_shared_with_workers, make_task_runner
 from tubewiki import backfill as policy
 from tubewiki import cache, pipeline
 from tubewiki.backfill import BatchReport, Candidate, Fate
 from tubewiki.cache import Source
 from tubewiki.ledger import RunKind, VideoRow, utc_now
-from tubewiki.pipeline import Lexicon, Request
+from tubewiki.pipeline import AnalysisResult, Lexicon, Request
 from tubewiki.plan import VideoInput
 from tubewiki.youtube import ProxySettings
 
@@ -54,7 +55,9 @@ class Progress:
     """What a run has so far: extractions under way and every video's fate."""
 
     lexicon: Lexicon = field(default_factory=Lexicon)
-    analysing: list[tuple[Source, PrefectFuture[VideoInput]]] = field(default_factory=list)
+    analysing: list[tuple[list[Source], PrefectFuture[list[AnalysisResult]]]] = field(
+        default_factory=list
+    )
     fates: list[Fate] = field(default_factory=list)
     attempted: int = 0
     blocked: int = 0
@@ -71,6 +74,13 @@ class Progress:
                 "TUBEWIKI_WEBSHARE_USERNAME and TUBEWIKI_WEBSHARE_PASSWORD (a rotating "
                 "residential proxy) or TUBEWIKI_PROXY_HTTP/TUBEWIKI_PROXY_HTTPS, then run again"
             )
+
+    def analyse(self, sources: list[Source]) -> None:
+        """Hand a batch of videos to the task runner."""
+        ids = [source.meta.video_id for source in sources]
+        label = ids[0] + (f" +{len(ids) - 1}" if len(ids) > 1 else "")
+        future = analyse_batch.submit(sources, self.lexicon, label)
+        self.analysing.append((sources, future))
 
     def fail(self, vault: Path, candidate: Candidate, error: BaseException, now: str) -> None:
         fields = {
@@ -92,26 +102,38 @@ def fetch_all(
     now: str,
     retries: int | None = None,
 ) -> None:
-    """Fetch one by one in this process (the rate limit paces them), recording failures.
+    """Read the local transcripts, then fetch the rest one by one, recording failures.
 
-    Each transcript goes to the task runner as soon as it arrives, so extraction
-    (and the workers' start-up) overlaps the fetching of the next one.
+    Local transcripts go to the task runner in batches of about equal size
+    (`policy.batches`), like `ProcessPoolExecutor.map`'s chunks. A fetched video
+    goes alone as soon as it arrives: the rate limit paces those, and its
+    extraction overlaps the next fetch.
     """
+    local = [c for c in candidates if requests[c.video_id].transcript_file]
+    read: dict[str, Source] = {}
+    for candidate in local:
+        result = _read(requests[candidate.video_id], vault)
+        if isinstance(result, BaseException):
+            progress.fail(vault, candidate, result, now)
+        else:
+            read[candidate.video_id] = result
+    sizes = {video_id: _size(source) for video_id, source in read.items()}
+    for batch in policy.batches(sizes, os.cpu_count() or 1):
+        progress.analyse([read[video_id] for video_id in batch])
+
     fetch = fetch_source if retries is None else fetch_source.with_options(retries=retries)
     proxy = ProxySettings.from_env()
-    for candidate in candidates:
+    for candidate in (c for c in candidates if not requests[c.video_id].transcript_file):
         if progress.stopped:
             progress.fates.append(Fate(candidate.video_id, "deferred", "run stopped early"))
             continue
-        request = requests[candidate.video_id]
-        result = _read(request, vault) if request.transcript_file else None
-        if result is None:  # a YouTube request: rate-limited, retried, counted
-            result = fetch(request, vault, proxy, return_state=True).result(raise_on_failure=False)
-            progress.count(result if isinstance(result, BaseException) else None)
-        if isinstance(result, BaseException):
-            progress.fail(vault, candidate, result, now)
-            continue
-        progress.analysing.append((result, analyse_video.submit(result, progress.lexicon)))
+        state = fetch(requests[candidate.video_id], vault, proxy, return_state=True)
+        fetched = state.result(raise_on_failure=False)
+        progress.count(fetched if isinstance(fetched, BaseException) else None)
+        if isinstance(fetched, BaseException):
+            progress.fail(vault, candidate, fetched, now)
+        else:
+            progress.analyse([fetched])
 
 
 def _read(request: Request, vault: Path) -> Source | BaseException:
@@ -133,20 +155,21 @@ def cache_sources(vault: Path, sources: list[Source]) -> None:
 def collect(vault: Path, progress: Progress, *, now: str) -> list[tuple[Source, VideoInput]]:
     """Every extraction's result, in video id order; a failed one is recorded and left out."""
     items: list[tuple[Source, VideoInput]] = []
-    for source, future in progress.analysing:
-        result = future.result(raise_on_failure=False)
-        if isinstance(result, BaseException):
-            meta = source.meta
-            progress.fail(
-                vault, Candidate(meta.video_id, title=meta.title, channel=meta.channel), result, now
-            )
-        else:
-            items.append((source, result))
+    for sources, future in progress.analysing:
+        outcome = future.result(raise_on_failure=False)  # a list, or why the whole task failed
+        results = outcome if isinstance(outcome, list) else [outcome] * len(sources)
+        for source, result in zip(sources, results, strict=True):
+            if isinstance(result, BaseException):
+                meta = source.meta
+                candidate = Candidate(meta.video_id, title=meta.title, channel=meta.channel)
+                progress.fail(vault, candidate, result, now)
+            else:
+                items.append((source, result))
     return sorted(items, key=lambda item: item[1].meta.video_id)
 
 
-def _size(request: Request) -> int:
-    return request.transcript_file.stat().st_size if request.transcript_file else 0
+def _size(source: Source) -> int:
+    return sum(len(snippet.text) for snippet in source.transcript.snippets)
 
 
 def finish(vault: Path, progress: Progress, *, kind: RunKind, now: str) -> BatchReport:
@@ -182,10 +205,8 @@ def backfill(path: str, vault: str = "notes") -> BatchReport:
     if any(r.transcript_file is None for r in requests.values()):
         ensure_limits()
     progress = Progress(lexicon=learn_vault(root))
-    # Longest local transcripts first, so no worker is left with a long one at the end.
-    order = sorted(requests, key=lambda video_id: -_size(requests[video_id]))
     with api_shared_with_workers():
-        fetch_all(root, [Candidate(v) for v in order], requests, progress, now=now)
+        fetch_all(root, [Candidate(v) for v in requests], requests, progress, now=now)
         return finish(root, progress, kind="backfill", now=now)
 
 

@@ -17,7 +17,7 @@ from tubewiki import cache, pipeline
 from tubewiki.cache import Source
 from tubewiki.errors import TubewikiError
 from tubewiki.ledger import RunKind
-from tubewiki.pipeline import Lexicon, Request, RunReport
+from tubewiki.pipeline import AnalysisResult, Lexicon, Request, RunReport
 from tubewiki.plan import VideoInput
 from tubewiki.youtube import ProxySettings
 
@@ -69,6 +69,11 @@ def learn_vault(vault: Path) -> Lexicon:
 @task(task_run_name="analyse {source.meta.video_id}", cache_policy=NO_CACHE)
 def analyse_video(source: Source, lexicon: Lexicon) -> VideoInput:
     return pipeline.analyse(source, lexicon)
+
+
+@task(task_run_name="analyse {label}", cache_policy=NO_CACHE)
+def analyse_batch(sources: list[Source], lexicon: Lexicon, label: str) -> list[AnalysisResult]:
+    return pipeline.analyse_each(sources, lexicon)
 
 
 @task(cache_policy=NO_CACHE)

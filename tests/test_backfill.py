@@ -364,3 +364,64 @@ def test_status_and_retry(cli: typer.Typer, tmp_path: Path) -> None:
 def test_backfill_command_fails_before_starting_prefect(cli: typer.Typer, tmp_path: Path) -> None:
     result = CliRunner().invoke(cli, ["backfill", str(tmp_path / "missing")])
     assert result.exit_code == 10 and "does not exist" in result.output
+
+
+# --- extraction batches -------------------------------------------------------------------
+
+
+def test_batches_balance_the_work_over_the_workers() -> None:
+    sizes = {"big": 150, "mid": 100, "small": 35, "tiny": 7}
+    assert backfill.batches(sizes, workers=2) == [["big"], ["mid", "small", "tiny"]]
+    assert backfill.batches(sizes, workers=3) == [["big"], ["mid"], ["small", "tiny"]]
+    assert backfill.batches(sizes, workers=8) == [["big"], ["mid"], ["small"], ["tiny"]]
+    assert backfill.batches({}, workers=2) == []
+
+
+def test_batches_stay_near_the_limit_and_are_stable() -> None:
+    sizes = {f"video{i:02d}": 100 + i for i in range(20)}
+    result = backfill.batches(sizes, workers=2, limit=500)
+    assert len(result) == 5  # 2090 characters at 500 a batch, not 2 of 1045
+    assert sorted(v for batch in result for v in batch) == sorted(sizes)
+    totals = [sum(sizes[v] for v in batch) for batch in result]
+    assert totals == sorted(totals, reverse=True) and max(totals) - min(totals) <= 19
+    assert backfill.batches(dict(reversed(sizes.items())), workers=2, limit=500) == result
+
+
+def test_a_video_that_fails_in_a_batch_fails_alone(
+    monkeypatch: pytest.MonkeyPatch, nlp: object
+) -> None:
+    from tests.conftest import build_transcript
+    from tubewiki import pipeline
+    from tubewiki.cache import Source
+    from tubewiki.errors import TranscriptFileError
+    from tubewiki.types import VideoMeta
+
+    def source(video_id: str) -> Source:
+        rows = [(0.0, 4.0, "Ada Lovelace wrote the first program in London in 1843.")]
+        return Source(
+            VideoMeta(video_id, f"Talk {video_id}", "Test channel"),
+            build_transcript(rows, video_id=video_id),
+        )
+
+    real = pipeline.analyse
+
+    def analyse(given: Source, lexicon: pipeline.Lexicon) -> object:
+        if given.meta.video_id == "brokenvid01":
+            raise TranscriptFileError("brokenvid01: the transcript is unreadable")
+        if given.meta.video_id == "buggyvid001":
+            raise KeyError("a bug")
+        return real(given, lexicon)
+
+    monkeypatch.setattr(pipeline, "analyse", analyse)
+    ids = ["goodvid0001", "brokenvid01", "buggyvid001", "goodvid0002"]
+    results = pipeline.analyse_each([source(v) for v in ids])
+    assert [type(r).__name__ for r in results] == [
+        "VideoInput",
+        "TranscriptFileError",
+        "KeyError",
+        "VideoInput",
+    ]
+    good = [r for r in results if isinstance(r, pipeline.VideoInput)]
+    assert [r.meta.video_id for r in good] == ["goodvid0001", "goodvid0002"]
+    assert [r.extraction.video_id for r in good] == ["goodvid0001", "goodvid0002"]
+    assert all(r.extraction.words == 10 for r in good)  # each was really analysed

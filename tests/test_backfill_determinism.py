@@ -161,8 +161,7 @@ def test_workers_come_warm_from_one_fork_server(prefect_harness: None) -> None:
             return [f.result() for f in worker_facts.map(range(6))]
 
     first, second = (
-        probe.with_options(task_runner=make_task_runner("process", workers=2))()
-        for _ in range(2)
+        probe.with_options(task_runner=make_task_runner("process", workers=2))() for _ in range(2)
     )
     workers = [{pid for pid, *_ in run} for run in (first, second)]
     assert all(1 <= len(pids) <= 2 for pids in workers)

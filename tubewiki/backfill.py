@@ -11,8 +11,10 @@ backoff, and given up after `MAX_ATTEMPTS`. `tubewiki retry` undoes both.
 
 from __future__ import annotations
 
+import heapq
 import json
 import logging
+import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
@@ -39,6 +41,9 @@ TRANSCRIPT_SUFFIXES = (".json", ".srt", ".vtt")
 MAX_ATTEMPTS = 8
 BASE_DELAY = timedelta(hours=1)
 MAX_DELAY = timedelta(hours=24)
+# Transcript characters per extraction task at most, unless there are fewer tasks than
+# workers: about 50k words, under a minute of one core's spaCy.
+BATCH_CHARS = 300_000
 # A run stops early once this many requests were blocked and they are most of them.
 BLOCKED_MIN = 3
 _LAYOUT = "<VIDEOID>.json|.srt|.vtt or <VIDEOID>/transcript.json (+ optional meta.json)"
@@ -139,6 +144,22 @@ def _from_list(path: Path) -> list[Request]:
     if not seen:
         raise ConfigError(f"the video list '{path}' names no videos (one id or URL per line)")
     return list(seen.values())
+
+
+def batches(sizes: Mapping[str, int], workers: int, limit: int = BATCH_CHARS) -> list[list[str]]:
+    """Video ids in batches of about equal size, one extraction task each, largest first.
+
+    A task has a fixed cost, so a small video should not pay one alone, and
+    batches that finish together leave no worker idle at the end. There are as
+    many batches as workers, or more when that keeps each near `limit`; each
+    video, largest first, joins the smallest batch so far (ties by id: stable).
+    """
+    count = min(len(sizes), max(workers, math.ceil(sum(sizes.values()) / limit)))
+    heap: list[tuple[int, int, list[str]]] = [(0, i, []) for i in range(count)]
+    for video_id in sorted(sizes, key=lambda v: (-sizes[v], v)):
+        total, i, members = heapq.heappop(heap)
+        heapq.heappush(heap, (total + sizes[video_id], i, [*members, video_id]))
+    return [members for _, _, members in sorted(heap, key=lambda b: (-b[0], b[1]))]
 
 
 def _video_id(name: str) -> str | None:

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from tubewiki import cache, journal
 from tubewiki.cache import Source
+from tubewiki.errors import TubewikiError
 from tubewiki.extract import KnownEntity, extract, title_names
 from tubewiki.ledger import ChangeRow, Ledger, RunKind, RunStatus
 from tubewiki.plan import Edit, SectionReport, VideoInput, plan_video
@@ -29,6 +30,8 @@ from tubewiki.vault import Vault
 from tubewiki.youtube import ProxySettings, fetch_metadata, fetch_transcript
 
 log = logging.getLogger(__name__)
+
+AnalysisResult = VideoInput | Exception
 
 DEFAULT_LOCK_TIMEOUT = 600.0
 
@@ -148,6 +151,20 @@ def analyse(source: Source, lexicon: Lexicon = Lexicon()) -> VideoInput:
         language=source.transcript.language,
         duration=source.transcript.end,
     )
+
+
+def analyse_each(sources: Sequence[Source], lexicon: Lexicon = Lexicon()) -> list[AnalysisResult]:
+    """`analyse` for a batch: a video that fails gives its error and fails alone."""
+    results: list[AnalysisResult] = []
+    for source in sources:
+        try:
+            results.append(analyse(source, lexicon))
+        except TubewikiError as exc:
+            results.append(exc)
+        except Exception as exc:  # a bug, surely; the rest of the batch still counts
+            log.exception("analysing %s failed", source.meta.video_id)
+            results.append(exc)
+    return results
 
 
 def write(
