@@ -1,14 +1,13 @@
 """The `backfill` flow: many videos at once, extraction spread over processes or Dask.
 
-Extraction is a pure map from `Source` to plain-data `VideoInput`, so it can run
-on any task runner (`flows.workers`): local processes by default, one per core,
-started warm, or Dask (`on_runner(backfill, "dask")`, a local cluster or
-`dask_address`).
-Everything else stays in the flow's own process: fetching (rate-limited, and
-`responses`-replayable in tests), learning the vault, and one `write_notes`
-call under the vault lock with the videos sorted by id, so the same inputs give
-byte-identical notes whatever the parallelism. The watch flow reuses the
-helpers here.
+Extraction is a pure map from `Source` to plain-data `VideoInput`, run over
+batches of videos on any task runner (`flows.workers`): local processes by
+default, one per core, started warm, or Dask (`on_runner(backfill, "dask")`, a
+local cluster or `dask_address`). Everything else stays in the flow's own
+process: fetching (rate-limited, and `responses`-replayable in tests), learning
+the vault, and one `write_notes` call under the vault lock with the videos
+sorted by id, so the same inputs give byte-identical notes whatever the
+parallelism. The watch flow reuses the helpers here.
 """
 
 from __future__ import annotations
