@@ -20,9 +20,11 @@ import logging
 import multiprocessing
 import multiprocessing.forkserver
 import os
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
+from multiprocessing.connection import Connection
 from multiprocessing.context import BaseContext
 from typing import Any, Self
 
@@ -72,20 +74,56 @@ def start_worker_server() -> None:
 class WarmProcessPoolTaskRunner(ProcessPoolTaskRunner):
     """Prefect's process pool, its workers forked from the preloaded fork server."""
 
+    _lifeline: tuple[Connection, Connection] | None = None
+
     def __enter__(self) -> Self:
         super().__enter__()
         context = worker_context()
         if context is None or self._executor is None:
             return self  # Prefect's spawning pool, unchanged
         spawning = self._executor
+        self._lifeline = context.Pipe(duplex=False)
         self._executor = ProcessPoolExecutor(
             max_workers=self._max_workers,
             mp_context=context,
             initializer=_initialize_process_pool_worker,
-            initargs=(self._subprocess_message_queue, self._initializer, self._initargs),
+            initargs=(
+                self._subprocess_message_queue,
+                start_worker,
+                (self._lifeline[0], self._initializer, self._initargs),
+            ),
         )
         spawning.shutdown()  # never started: a pool starts its workers on first submit
         return self
+
+    def __exit__(self, exc_type: Any, exc_value: Any, traceback: Any) -> None:
+        super().__exit__(exc_type, exc_value, traceback)
+        for end in self._lifeline or ():
+            end.close()
+        self._lifeline = None
+
+
+def start_worker(
+    lifeline: Connection, initializer: Callable[..., None] | None, initargs: tuple[Any, ...]
+) -> None:
+    """Run the pool's initializer, then end this worker when the pool's owner dies.
+
+    A killed owner never closes the pool's queues, and each worker holds both
+    ends of them, so it would wait for a next task forever and keep the fork
+    server alive too. Only the owner holds the sending end of `lifeline`, and
+    the kernel closes that however the owner dies.
+    """
+    if initializer is not None:
+        initializer(*initargs)
+    threading.Thread(
+        target=_exit_at_eof, args=(lifeline,), name="tubewiki-lifeline", daemon=True
+    ).start()
+
+
+def _exit_at_eof(lifeline: Connection) -> None:
+    with suppress(EOFError, OSError):
+        lifeline.recv()  # nothing is ever sent: this returns only when the owner is gone
+    os._exit(1)
 
 
 def make_task_runner(
