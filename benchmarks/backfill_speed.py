@@ -21,7 +21,6 @@ backfills each video N times under new ids.
 from __future__ import annotations
 
 import argparse
-import gc
 import json
 import shutil
 import statistics
@@ -30,6 +29,8 @@ import tempfile
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+from timing import settle
 
 from flows.backfill import backfill
 from flows.settings import local_run
@@ -41,15 +42,6 @@ from tubewiki.transcript import timed_text
 
 if TYPE_CHECKING:
     from spacy.language import Language
-
-
-SETTLE_S = 2.0
-
-
-def settle() -> None:
-    """Let Prefect's background work and the last run's processes finish first."""
-    gc.collect()
-    time.sleep(SETTLE_S)
 
 
 def texts_of(folder: Path, vault: Path) -> list[str]:

@@ -9,7 +9,6 @@ the wall time of one warm ingest run as the Prefect flow and as the library.
 from __future__ import annotations
 
 import argparse
-import gc
 import os
 import shutil
 import statistics
@@ -19,6 +18,8 @@ import time
 from pathlib import Path
 
 os.environ.setdefault("PREFECT_LOGGING_LEVEL", "ERROR")
+from timing import settle
+
 from tubewiki.extract import pipe_chunks
 from tubewiki.nlp import RULER, load_nlp
 from tubewiki.pipeline import Request, ingest
@@ -26,12 +27,6 @@ from tubewiki.transcript import timed_text
 from tubewiki.transcript_files import read_transcript_file
 
 VIDEO_ID = "benchmark01"
-SETTLE_S = 2.0
-
-
-def settle() -> None:
-    gc.collect()
-    time.sleep(SETTLE_S)
 
 
 def bare_spacy(chunks: list[str]) -> float:
