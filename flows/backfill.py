@@ -13,7 +13,6 @@ parallelism. The watch flow reuses the helpers here.
 from __future__ import annotations
 
 import logging
-import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,7 +25,7 @@ from prefect.futures import PrefectFuture
 
 from flows.limits import ensure_limits
 from flows.tasks import analyse_batch, fetch_source, learn_vault, write_notes
-from flows.workers import api_shared_with_workers, make_task_runner
+from flows.workers import api_shared_with_workers, default_workers, make_task_runner
 from tubewiki import backfill as policy
 from tubewiki import cache, pipeline
 from tubewiki.backfill import BatchReport, Candidate, Fate
@@ -117,7 +116,7 @@ def fetch_all(
         else:
             read[candidate.video_id] = result
     sizes = {video_id: _size(source) for video_id, source in read.items()}
-    for batch in policy.batches(sizes, os.cpu_count() or 1):
+    for batch in policy.batches(sizes, default_workers()):
         progress.analyse([read[video_id] for video_id in batch])
 
     fetch = fetch_source if retries is None else fetch_source.with_options(retries=retries)

@@ -46,6 +46,11 @@ TASK_RUNNERS = ("process", "dask")
 WORKER_PRELOAD = "flows.worker_preload"
 
 
+def default_workers() -> int:
+    """How many workers a task runner gets unless told: one per core."""
+    return os.cpu_count() or 1
+
+
 def prepare_worker() -> None:
     """Load what every extraction needs, once per process: spaCy, and Prefect's
     collections, which its task engine imports to read the flow's result storage."""
@@ -130,7 +135,7 @@ def make_task_runner(
     kind: str = "process", dask_address: str | None = None, workers: int | None = None
 ) -> TaskRunner[Any]:
     """Processes by default; threads would serialise spaCy on the GIL and share its ruler."""
-    workers = max(workers or os.cpu_count() or 1, 1)
+    workers = max(workers or default_workers(), 1)
     if kind == "process":
         return WarmProcessPoolTaskRunner(max_workers=workers, initializer=prepare_worker)
     if kind == "dask":
