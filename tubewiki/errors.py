@@ -8,6 +8,12 @@ whether trying again later can succeed.
 from __future__ import annotations
 
 
+def one_line(text: str, limit: int) -> str:
+    """`text` on one line and at most `limit` characters, to quote in a message."""
+    flat = " ".join(text.split())
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+
+
 class TubewikiError(Exception):
     """Base class: a one-line, user-facing message."""
 

@@ -25,14 +25,19 @@ from typing import Any
 import feedparser
 import requests
 
-from tubewiki.errors import ConfigError, InvalidVideoError, NetworkError, RequestBlockedError
+from tubewiki.errors import (
+    ConfigError,
+    InvalidVideoError,
+    NetworkError,
+    RequestBlockedError,
+    one_line,
+)
 from tubewiki.watchlist import WatchEntry, channel_page_url, is_channel_id, parse_entry
 from tubewiki.youtube import (
-    _CONSENT_MARK,
-    _PROXY_HELP,
+    CONSENT_MARK,
+    PROXY_HELP,
     TIMEOUT,
     ProxySettings,
-    _one_line,
     parse_video_id,
     video_url,
 )
@@ -101,7 +106,7 @@ def resolve_channel_id(
             )
         _raise_for_status(response, what)
         page = response.text
-        if _channel_id_in_page(page) is None and _CONSENT_MARK in page:
+        if _channel_id_in_page(page) is None and CONSENT_MARK in page:
             consent = re.search(r'name="v" value="(.*?)"', page)
             if consent:  # the EU cookie wall: accept it, as tubewiki.youtube does
                 http.cookies.set("CONSENT", "YES+" + consent.group(1), domain=".youtube.com")
@@ -169,7 +174,7 @@ def parse_feed(xml: str | bytes, *, source: str = "a YouTube feed") -> list[Feed
         reason = parsed.get("bozo_exception") or "not an Atom feed"
         raise NetworkError(
             f"YouTube sent something tubewiki could not read as a feed from {source} "
-            f"({_one_line(str(reason), 80)}); this is usually temporary, try again later"
+            f"({one_line(str(reason), 80)}); this is usually temporary, try again later"
         )
     if parsed.get("bozo"):
         log.warning("feed from %s is not well-formed: %s", source, parsed.get("bozo_exception"))
@@ -290,5 +295,5 @@ def _raise_for_status(response: requests.Response, what: str) -> None:
 def _blocked(what: str) -> str:
     return (
         f"YouTube is blocking requests from this IP (bot check or HTTP 429) for {what}; "
-        f"wait and try again, or {_PROXY_HELP}"
+        f"wait and try again, or {PROXY_HELP}"
     )

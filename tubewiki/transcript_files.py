@@ -26,7 +26,7 @@ import webvtt
 from webvtt.errors import MalformedCaptionError, MalformedFileError
 from webvtt.models import Timestamp
 
-from tubewiki.errors import EmptyTranscriptError, TranscriptFileError
+from tubewiki.errors import EmptyTranscriptError, TranscriptFileError, one_line
 from tubewiki.transcript import clean_texts
 from tubewiki.types import Snippet, Transcript, TranscriptKind
 
@@ -115,11 +115,6 @@ def _usable(snippets: list[Snippet]) -> list[Snippet]:
     return [s for s in snippets if s.text]
 
 
-def _one_line(text: str, limit: int = 60) -> str:
-    flat = " ".join(text.split())
-    return flat if len(flat) <= limit else flat[: limit - 3] + "..."
-
-
 # --- JSON -------------------------------------------------------------------
 
 
@@ -193,11 +188,11 @@ def parse_srt(text: str, name: str) -> list[Snippet]:
         line = _line_of(text, error.expected_start)
         raise TranscriptFileError(
             f"transcript file {name!r} is not valid SRT at line {line}: cannot read "
-            f"{_one_line(error.unmatched_content)!r} {_FIX}"
+            f"{one_line(error.unmatched_content, 60)!r} {_FIX}"
         ) from error
     except ValueError as error:  # srt.TimestampParseError and friends
         raise TranscriptFileError(
-            f"transcript file {name!r} is not valid SRT: {_one_line(str(error))} {_FIX}"
+            f"transcript file {name!r} is not valid SRT: {one_line(str(error), 60)} {_FIX}"
         ) from error
     if not subtitles:
         raise TranscriptFileError(f"transcript file {name!r} holds no SRT cues {_FIX}")
@@ -249,7 +244,7 @@ def parse_vtt(text: str, name: str) -> list[Snippet]:
         ) from error
     except (MalformedCaptionError, ValueError) as error:
         raise TranscriptFileError(
-            f"transcript file {name!r} is not valid WebVTT: {_one_line(str(error))} {_FIX}"
+            f"transcript file {name!r} is not valid WebVTT: {one_line(str(error), 60)} {_FIX}"
         ) from error
     if len(captions) < sum(1 for line in text.splitlines() if "-->" in line):
         raise TranscriptFileError(_bad_vtt_cue(text, name))
@@ -280,6 +275,6 @@ def _bad_vtt_cue(text: str, name: str) -> str:
         except MalformedCaptionError:
             return (
                 f"transcript file {name!r} is not valid WebVTT at line {number}: bad cue timings "
-                f"{_one_line(line)!r} {_FIX}"
+                f"{one_line(line, 60)!r} {_FIX}"
             )
     return f"transcript file {name!r} is not valid WebVTT: a cue block could not be read {_FIX}"

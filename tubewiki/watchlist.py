@@ -26,8 +26,8 @@ from urllib.parse import parse_qs, quote, unquote, urlsplit
 
 import yaml
 
-from tubewiki.errors import ConfigError, InvalidVideoError
-from tubewiki.youtube import _SHORT_HOSTS, _YOUTUBE_HOSTS, _one_line, parse_video_id
+from tubewiki.errors import ConfigError, InvalidVideoError, one_line
+from tubewiki.youtube import _SHORT_HOSTS, _YOUTUBE_HOSTS, parse_video_id
 
 log = logging.getLogger(__name__)
 
@@ -113,7 +113,7 @@ def channel_page_url(ref: str) -> str:
     match = _LEGACY_RE.fullmatch(ref)
     if match:
         return f"https://www.youtube.com/{match.group(1)}/{quote(match.group(2))}"
-    raise ConfigError(f"{_one_line(ref, 80)!r} is not a channel: {_FORMS}")
+    raise ConfigError(f"{one_line(ref, 80)!r} is not a channel: {_FORMS}")
 
 
 # --- parsing ------------------------------------------------------------------------------
@@ -127,7 +127,7 @@ def parse_entry(
     name: str = "",
 ) -> WatchEntry:
     """Turn what a user pasted into an entry, or say in one line which forms work."""
-    shown = _one_line(raw, 80)
+    shown = one_line(raw, 80)
     parsed = _parse_ref(raw.strip())
     if parsed is None:
         raise ConfigError(_refusal(raw.strip(), shown))
@@ -210,7 +210,7 @@ def _languages(value: object, shown: str) -> tuple[str, ...]:
     if not codes or "" in codes:
         raise ConfigError(
             f"watchlist entry {shown!r}: languages must be a list of codes such as [en, de], "
-            f"not {_one_line(repr(value), 60)}"
+            f"not {one_line(repr(value), 60)}"
         )
     return codes
 
@@ -224,7 +224,7 @@ def _since(value: object, shown: str) -> date | None:
         with contextlib.suppress(ValueError):
             return date.fromisoformat(value.strip())
     raise ConfigError(
-        f"watchlist entry {shown!r}: since {_one_line(str(value), 40)!r} is not a date; "
+        f"watchlist entry {shown!r}: since {one_line(str(value), 40)!r} is not a date; "
         "write it as YYYY-MM-DD, e.g. 2026-01-01"
     )
 
@@ -246,7 +246,7 @@ def load_watchlist(path: StrPath = DEFAULT_PATH) -> list[WatchEntry]:
         where = f" at line {mark.line + 1}" if mark is not None else ""
         problem = getattr(err, "problem", None) or type(err).__name__
         raise ConfigError(
-            f"{path} is not valid YAML ({_one_line(str(problem), 80)}{where}); fix it by hand"
+            f"{path} is not valid YAML ({one_line(str(problem), 80)}{where}); fix it by hand"
         ) from None
     if data is None:  # only comments
         return []
@@ -286,9 +286,7 @@ def _entry_from_yaml(item: object) -> WatchEntry:
     if isinstance(item, str):
         return parse_entry(item)
     if not isinstance(item, dict):
-        raise ConfigError(
-            f"expected `channel: …` or `playlist: …`, not {_one_line(repr(item), 60)}"
-        )
+        raise ConfigError(f"expected `channel: …` or `playlist: …`, not {one_line(repr(item), 60)}")
     unknown = sorted(str(key) for key in item if key not in _KEYS)
     if unknown:
         raise ConfigError(
@@ -302,7 +300,7 @@ def _entry_from_yaml(item: object) -> WatchEntry:
     if not isinstance(raw, str):
         raise ConfigError(f"{kind} {raw!r} is not text: {_FORMS}")
     if isinstance(name, bool) or not isinstance(name, str | int | float | None):
-        raise ConfigError(f"name {_one_line(repr(name), 60)} must be text")
+        raise ConfigError(f"name {one_line(repr(name), 60)} must be text")
     languages = item.get("languages", DEFAULT_LANGUAGES)
     entry = parse_entry(raw, languages=languages, since=item.get("since"), name=str(name or ""))
     if entry.kind != kind:
@@ -392,8 +390,6 @@ def remove_entry(path: StrPath, raw: str) -> WatchEntry:
     match = next((e for e in entries if e.key == key), by_name[0] if by_name else None)
     if match is None:
         held = ", ".join(e.ref for e in entries[:8]) + (", …" if len(entries) > 8 else "")
-        raise ConfigError(
-            f"{_one_line(raw, 80)!r} is not in {path} (it holds: {held or 'nothing'})"
-        )
+        raise ConfigError(f"{one_line(raw, 80)!r} is not in {path} (it holds: {held or 'nothing'})")
     save_watchlist(path, [e for e in entries if e is not match])
     return match

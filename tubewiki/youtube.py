@@ -32,6 +32,7 @@ from tubewiki.errors import (
     RequestBlockedError,
     TranscriptUnavailableError,
     TubewikiError,
+    one_line,
 )
 from tubewiki.types import Chapter, Snippet, Transcript, TranscriptKind, VideoMeta
 
@@ -48,11 +49,11 @@ _YOUTUBE_HOSTS = frozenset(
 )
 _SHORT_HOSTS = frozenset({"youtu.be", "www.youtu.be"})
 _ID_PATH_PREFIXES = frozenset({"shorts", "embed", "live", "v", "e"})
-_PROXY_HELP = (
+PROXY_HELP = (
     "configure a proxy with --proxy-http/--proxy-https, or the TUBEWIKI_PROXY_HTTP/"
     "TUBEWIKI_PROXY_HTTPS or TUBEWIKI_WEBSHARE_USERNAME/TUBEWIKI_WEBSHARE_PASSWORD env vars"
 )
-_CONSENT_MARK = 'action="https://consent.youtube.com/s"'
+CONSENT_MARK = 'action="https://consent.youtube.com/s"'
 
 
 # --- ids and URLs -------------------------------------------------------------------------
@@ -66,7 +67,7 @@ def parse_video_id(value: str) -> str:
     video_id = _id_from_url(text)
     if video_id is None:
         raise InvalidVideoError(
-            f"not a YouTube video id or URL: {_one_line(value, 80)!r} (pass an 11-character "
+            f"not a YouTube video id or URL: {one_line(value, 80)!r} (pass an 11-character "
             "id like dQw4w9WgXcQ or a youtube.com / youtu.be link)"
         )
     return video_id
@@ -282,7 +283,7 @@ def _translate_error(err: Exception, video_id: str, *, proxied: bool) -> Tubewik
     if isinstance(err, yta.FailedToCreateConsentCookie):
         return RequestBlockedError(
             f"YouTube kept showing its cookie-consent page for video {v}; try again later, "
-            f"or {_PROXY_HELP} in another region"
+            f"or {PROXY_HELP} in another region"
         )
     if isinstance(err, yta.YouTubeRequestFailed):
         return _server_error(v, status)
@@ -294,7 +295,7 @@ def _translate_error(err: Exception, video_id: str, *, proxied: bool) -> Tubewik
     if isinstance(err, yta.VideoUnplayable):
         reason = "; ".join([err.reason or "no reason given", *err.sub_reasons])
         return TranscriptUnavailableError(
-            f"video {v} cannot be played ({_one_line(reason, 160)}); check that it is public"
+            f"video {v} cannot be played ({one_line(reason, 160)}); check that it is public"
         )
     for cls, why in _PERMANENT.items():
         if isinstance(err, cls):
@@ -323,7 +324,7 @@ def _blocked_message(video_id: str, proxied: bool) -> str:
         )
     return (
         f"YouTube is blocking requests from this IP (bot check or HTTP 429) for video "
-        f"{video_id}; wait and try again, or {_PROXY_HELP}"
+        f"{video_id}; wait and try again, or {PROXY_HELP}"
     )
 
 
@@ -407,7 +408,7 @@ def _watch_page_details(client: _Client) -> dict[str, Any] | None:
     if not response.ok:
         return None
     html = response.text
-    consent = re.search(r'name="v" value="(.*?)"', html) if _CONSENT_MARK in html else None
+    consent = re.search(r'name="v" value="(.*?)"', html) if CONSENT_MARK in html else None
     if consent:  # the EU cookie wall: accept it the way youtube-transcript-api does
         client.http.cookies.set("CONSENT", "YES+" + consent.group(1), domain=".youtube.com")
         html = client.get(url).text
@@ -492,8 +493,3 @@ def _chapter_line(line: str) -> Chapter | None:
     if re.fullmatch(r"[\d:.\s]*", title):  # "1:02:03" alone is a time, not "1" at 2:03
         return None
     return Chapter(start=float(int(hours or 0) * 3600 + minutes * 60 + seconds), title=title)
-
-
-def _one_line(text: str, limit: int) -> str:
-    flat = " ".join(text.split())
-    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
