@@ -22,12 +22,12 @@ from datetime import date, datetime
 from itertools import takewhile
 from pathlib import Path
 from typing import Literal
-from urllib.parse import parse_qs, quote, unquote, urlsplit
+from urllib.parse import quote, unquote
 
 import yaml
 
 from tubewiki.errors import ConfigError, InvalidVideoError, one_line
-from tubewiki.youtube import _SHORT_HOSTS, _YOUTUBE_HOSTS, parse_video_id
+from tubewiki.youtube import parse_video_id, split_link
 
 log = logging.getLogger(__name__)
 
@@ -152,28 +152,12 @@ def _parse_ref(text: str) -> tuple[Kind, str] | None:
     return _ref_from_url(text)
 
 
-def _split_url(text: str) -> tuple[str, list[str], dict[str, list[str]]] | None:
-    if "://" not in text:
-        text = "https://" + text.lstrip("/")
-    try:
-        parts = urlsplit(text)
-        host = (parts.hostname or "").lower()
-    except ValueError:
-        return None
-    if parts.scheme.lower() not in ("http", "https"):
-        return None
-    if host not in _YOUTUBE_HOSTS and host not in _SHORT_HOSTS:
-        return None
-    segments = [unquote(segment) for segment in parts.path.split("/") if segment]
-    return host, segments, parse_qs(parts.query)
-
-
 def _ref_from_url(text: str) -> tuple[Kind, str] | None:
-    split = _split_url(text)
-    if split is None:
+    link = split_link(text)
+    if link is None:
         return None
-    host, segments, query = split
-    first = segments[0] if segments and host in _YOUTUBE_HOSTS else ""
+    segments, query = [unquote(segment) for segment in link.segments], link.query
+    first = segments[0] if segments and not link.short else ""
     if first == "channel" and len(segments) >= 2 and is_channel_id(segments[1]):
         return ("channel", segments[1])
     if first.startswith("@") and _HANDLE_RE.fullmatch(first):
@@ -193,10 +177,10 @@ def _ref_from_url(text: str) -> tuple[Kind, str] | None:
 
 def _refusal(text: str, shown: str) -> str:
     what = "not a channel or playlist"
-    split = _split_url(text)
-    if split is not None and _FEEDLESS_LIST_RE.fullmatch(split[2].get("list", [""])[0]):
+    link = split_link(text)
+    if link is not None and _FEEDLESS_LIST_RE.fullmatch(link.query.get("list", [""])[0]):
         what = "a mix or a private list (RD…, LL…, WL…), which has no public feed"
-    elif split is not None:
+    elif link is not None:
         with contextlib.suppress(InvalidVideoError):
             what = f"a single video ({parse_video_id(text)}), not a channel or playlist"
     return f"watchlist entry {shown!r} is {what}: {_FORMS}"

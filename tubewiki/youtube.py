@@ -16,7 +16,7 @@ import os
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, fields, replace
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import parse_qs, urlsplit
 from xml.etree.ElementTree import ParseError
 
@@ -73,9 +73,14 @@ def parse_video_id(value: str) -> str:
     return video_id
 
 
-def _id_from_url(text: str) -> str | None:
-    if not text:
-        return None
+class YouTubeLink(NamedTuple):
+    short: bool  # youtu.be
+    segments: list[str]
+    query: dict[str, list[str]]
+
+
+def split_link(text: str) -> YouTubeLink | None:
+    """A link's path and query if it points at YouTube (the scheme may be left out)."""
     if text.startswith("//"):
         text = "https:" + text
     elif "://" not in text:
@@ -87,13 +92,23 @@ def _id_from_url(text: str) -> str | None:
         return None
     if parts.scheme.lower() not in ("http", "https"):
         return None
+    if host not in _YOUTUBE_HOSTS and host not in _SHORT_HOSTS:
+        return None
     segments = [segment for segment in parts.path.split("/") if segment]
+    return YouTubeLink(host in _SHORT_HOSTS, segments, parse_qs(parts.query))
+
+
+def _id_from_url(text: str) -> str | None:
+    link = split_link(text) if text else None
+    if link is None:
+        return None
+    segments = link.segments
     candidate: str | None = None
-    if host in _SHORT_HOSTS and segments:
+    if link.short and segments:
         candidate = segments[0]
-    elif host in _YOUTUBE_HOSTS:
+    elif not link.short:
         if segments == ["watch"]:
-            candidate = parse_qs(parts.query).get("v", [""])[0]
+            candidate = link.query.get("v", [""])[0]
         elif len(segments) >= 2 and segments[0] in _ID_PATH_PREFIXES:
             candidate = segments[1]
     return candidate if candidate and _ID_RE.fullmatch(candidate) else None
