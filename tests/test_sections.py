@@ -293,3 +293,15 @@ def test_outside_is_the_text_people_own() -> None:
     assert "tubewiki:" not in mine
     assert mine.split("\n\n", 1)[0] == HEAD.split("\n\n", 1)[0]
     assert mine.split() == (HEAD + "A closing remark.").split()
+
+
+def test_rewrite_keeps_the_kept_mark_and_leaves_untouched_blocks_alone() -> None:
+    body = "intro\n\n" + sections.managed("vid", "- my words about [[old]]\n", kept="abc123abc123")
+    untouched = sections.managed("other", "- nothing to relink\n", kept="def456def456")
+    body = f"{body}\n\n{untouched}\n"
+    after = sections.rewrite(body, lambda b: b.replace("[[old]]", "[[new]]"))
+    found = {b.key: b for b in sections.blocks(after)}
+    assert found["vid"].kept == "abc123abc123" and not found["vid"].edited
+    assert "[[new]]" in found["vid"].content
+    assert untouched in after
+    assert sections.rewrite(body, lambda b: b) is body

@@ -29,7 +29,16 @@ from tests.vaults import check_notes, snapshot
 from tubewiki import refactor, review, sections
 from tubewiki.errors import ReviewError
 from tubewiki.notes import parse_note
-from tubewiki.pipeline import Request, RunReport, apply, ingest
+from tubewiki.pipeline import (
+    Request,
+    RunReport,
+    analyse,
+    apply,
+    ingest,
+    learn,
+    rebuild_sources,
+    write,
+)
 
 FIXTURES = Path(__file__).parent / "fixtures" / "lifecycle"
 
@@ -124,6 +133,13 @@ def run_id_of(vault: Path, video_id: str) -> str:
     rows = [r for r in review.runs(vault, 100) if r.kind == "ingest" and video_id in r.videos]
     assert rows, f"no ingest run for {video_id}"
     return rows[-1].run_id  # runs are newest first: the first ingest of the video
+
+
+def rebuild(vault: Path) -> RunReport:
+    """What the rebuild-vault flow does, without Prefect."""
+    sources = rebuild_sources(vault)
+    lexicon = learn(vault)
+    return write(vault, [(s, analyse(s, lexicon)) for s in sources], kind="rebuild")
 
 
 def copy_vault(src: Path, dst: Path) -> Path:
@@ -406,6 +422,39 @@ def test_rename_then_reingest_keeps_the_new_slug(scenario: Scenario, tmp_path: P
     assert dangling_links(vault) == []
     assert_no_duplicate_claims(vault)
     assert set(snapshot(vault)) == set(renamed)
+
+
+def test_kept_text_survives_a_merge_elsewhere_then_rebuild_and_ingest(
+    scenario: Scenario, tmp_path: Path
+) -> None:
+    # resolve (keep mine), merge two notes that share no link with it, rebuild, ingest
+    vault = copy_vault(scenario.stage4, tmp_path / "v")
+    apply(vault, "resolve", review.resolve_edit("dana_whitfield", take_proposed=False))
+    kept = block(body_of(vault, SHARED), VIDEO_A)
+    assert kept is not None and kept.kept and WORD_AFTER in kept.content
+    src, dst = _merge_pair(vault)
+    apply(vault, "merge", lambda v: refactor.merge(v, src, dst))
+    after_merge = block(body_of(vault, SHARED), VIDEO_A)
+    assert after_merge is not None and after_merge.kept == kept.kept, "merge dropped kept="
+    for step in (rebuild, lambda v: ingest(REQUEST_A, v)):
+        step(vault)
+        current = block(body_of(vault, SHARED), VIDEO_A)
+        assert current is not None and WORD_AFTER in current.content, "the kept text was lost"
+    check_notes(vault)
+
+
+def test_merge_keeps_a_persons_edit_inside_the_source_note(
+    scenario: Scenario, tmp_path: Path
+) -> None:
+    vault = copy_vault(scenario.stage4, tmp_path / "v")
+    apply(vault, "merge", lambda v: refactor.merge(v, "dana_whitfield", "orbital_freight"))
+    target = "entities/orbital_freight.md"
+    assert WORD_AFTER in (vault / target).read_text(encoding="utf-8")
+    for step in (rebuild, lambda v: ingest(REQUEST_A, v)):
+        step(vault)
+        assert WORD_AFTER in (vault / target).read_text(encoding="utf-8"), "the edit was lost"
+    assert not (vault / SHARED).exists()
+    assert dangling_links(vault) == []
 
 
 # --- idempotency -----------------------------------------------------------------

@@ -46,8 +46,17 @@ def merge(vault: Vault, source: str, target: str) -> list[SectionReport]:
         raise VaultError(f"cannot merge '{source}' into itself; name two different entity notes")
     reports = []
     dst_blocks = {b.key: b for b in sections.blocks(dst.body, path=dst.path) if b.kind == "begin"}
+    displaced: list[str] = []  # person-owned blocks the target already has a block for
     for block in sections.blocks(src.body, path=src.path):
-        if block.kind != "begin" or block.key == INTRO_KEY:
+        if block.kind != "begin":
+            continue  # a pending proposal is tubewiki's text: the next ingest proposes it again
+        if block.edited or block.kept:  # a person's words: never re-hashed as tubewiki's
+            if block.key in dst_blocks or block.key == INTRO_KEY:
+                displaced.append(block.content.strip("\n"))
+            else:
+                dst.body = sections.adopt(dst.body, src.body, block, path=dst.path)
+            continue
+        if block.key == INTRO_KEY:
             continue
         content = block.content
         if block.key in dst_blocks:
@@ -56,7 +65,7 @@ def merge(vault: Vault, source: str, target: str) -> list[SectionReport]:
             content = have.rstrip("\n") + "\n" + "\n".join(extra) + "\n" if extra else have
         dst.body, outcome = sections.upsert(dst.body, block.key, content, path=dst.path)
         reports.append(SectionReport(dst.path, block.key, outcome))
-    leftover = _people_text(src)
+    leftover = "\n\n".join(filter(None, [_people_text(src), *displaced]))
     if leftover:
         title = src.meta.get("title", src.slug)
         dst.body = f"{dst.body.rstrip()}\n\n## Notes merged from {title}\n\n{leftover}\n"
