@@ -457,6 +457,35 @@ def test_merge_keeps_a_persons_edit_inside_the_source_note(
     assert dangling_links(vault) == []
 
 
+def test_rename_then_rebuild_keeps_the_new_slug_and_leaves_no_orphan(
+    scenario: Scenario, tmp_path: Path
+) -> None:
+    vault = copy_vault(scenario.stage3, tmp_path / "v")
+    new = "dana_whitfield_ceo"
+    apply(vault, "rename", lambda v: refactor.rename(v, "dana_whitfield", new))
+    renamed = snapshot(vault)
+    rebuild(vault)
+    assert not (vault / SHARED).exists(), "rebuild brought the old slug back"
+    assert set(snapshot(vault)) == set(renamed)
+    text = (vault / f"entities/{new}.md").read_text(encoding="utf-8")
+    assert "comes up in 0 videos" not in text
+    assert parse_note(new, text).meta["formerly"] == ["dana_whitfield"]
+    assert dangling_links(vault) == []
+    check_notes(vault)
+
+
+def test_merge_then_rebuild_keeps_the_merge(scenario: Scenario, tmp_path: Path) -> None:
+    vault = copy_vault(scenario.stage3, tmp_path / "v")
+    src, dst = _merge_pair(vault)
+    apply(vault, "merge", lambda v: refactor.merge(v, src, dst))
+    merged = snapshot(vault)
+    rebuild(vault)
+    assert set(snapshot(vault)) == set(merged)
+    assert "comes up in 0 videos" not in (vault / f"entities/{dst}.md").read_text()
+    assert dangling_links(vault) == []
+    check_notes(vault)
+
+
 # --- idempotency -----------------------------------------------------------------
 
 

@@ -70,6 +70,7 @@ def merge(vault: Vault, source: str, target: str) -> list[SectionReport]:
         title = src.meta.get("title", src.slug)
         dst.body = f"{dst.body.rstrip()}\n\n## Notes merged from {title}\n\n{leftover}\n"
     _merge_meta(src, dst)
+    _add_formerly(dst, src.slug, *as_strings(src.meta.get("formerly")))
     vault.delete(src.path)
     vault.put(dst)
     _relink_vault(vault, src.slug, dst.slug)
@@ -95,6 +96,8 @@ def rename(vault: Vault, old: str, new: str) -> list[SectionReport]:
         )
     folder = note.path.rsplit("/", 1)[0] + "/" if "/" in note.path else ""
     moved = Note(path=f"{folder}{new}.md", meta=dict(note.meta), body=note.body)
+    if note.kind == "entity":
+        _add_formerly(moved, old)
     vault.delete(note.path)
     vault.put(moved)
     _relink_vault(vault, old, new)
@@ -124,6 +127,12 @@ def _merge_meta(src: Note, dst: Note) -> None:
         add_to_list(dst, key, [v for v in extra if v.casefold() != title])
     for key, value in src.meta.items():
         dst.meta.setdefault(key, value)
+
+
+def _add_formerly(note: Note, *slugs: str) -> None:
+    """Record old slugs, so a rebuild or a later ingest finds this note under them."""
+    current = [s for s in as_strings(note.meta.get("formerly")) if s != note.slug]
+    note.meta["formerly"] = list(dict.fromkeys([*current, *(s for s in slugs if s != note.slug)]))
 
 
 def _relink_vault(vault: Vault, old: str, new: str) -> None:
