@@ -317,6 +317,25 @@ def test_revert_of_an_earlier_run_touched_later_is_refused(
     assert len(review.runs(vault, 100)) == runs_before, "a refused revert was recorded as a run"
 
 
+def test_a_reverted_run_is_not_in_the_way(scenario: Scenario, tmp_path: Path) -> None:
+    vault = copy_vault(scenario.stage3, tmp_path / "v")
+    run_b = review.runs(vault, 1)[0].run_id
+    again = ingest(REQUEST_A, vault)  # the conflicting re-ingest touches the shared note
+    assert SHARED in again.updated
+    undo = apply(vault, "revert", review.revert_edit(vault, "last"))
+    with pytest.raises(ReviewError) as caught:
+        apply(vault, "revert", review.revert_edit(vault, run_id_of(vault, VIDEO_A)))
+    message = str(caught.value)
+    assert run_b in message
+    assert again.run_id not in message and undo.run_id not in message
+    with pytest.raises(ReviewError, match=f"already reverted by run {undo.run_id}"):
+        apply(vault, "revert", review.revert_edit(vault, again.run_id))
+    # once B is undone too, no run stands in the way of A: only the hand edit does
+    apply(vault, "revert", review.revert_edit(vault, run_b))
+    with pytest.raises(ReviewError, match="changed since it ran"):
+        apply(vault, "revert", review.revert_edit(vault, run_id_of(vault, VIDEO_A)))
+
+
 def test_revert_of_a_hand_edited_run_is_refused(scenario: Scenario, tmp_path: Path) -> None:
     # stage2: the only run is A's ingest, and a person edited one of its notes since
     vault = copy_vault(scenario.stage2, tmp_path / "v")
