@@ -305,3 +305,14 @@ def test_rewrite_keeps_the_kept_mark_and_leaves_untouched_blocks_alone() -> None
     assert "[[new]]" in found["vid"].content
     assert untouched in after
     assert sections.rewrite(body, lambda b: b) is body
+
+
+def test_an_edited_block_raises_no_conflict_when_tubewikis_text_is_unchanged() -> None:
+    body = sections.managed("vid", "- tubewiki's words\n").replace("tubewiki's", "my")
+    same, outcome = sections.upsert(body, "vid", "- tubewiki's words\n")
+    assert (same, outcome) == (body, sections.Outcome.UNCHANGED)
+    conflicted, outcome = sections.upsert(body, "vid", "- newer words\n")
+    assert outcome is sections.Outcome.CONFLICT
+    # tubewiki's text went back to what it was: the stale proposal goes
+    settled, outcome = sections.upsert(conflicted, "vid", "- tubewiki's words\n")
+    assert (settled, outcome) == (body, sections.Outcome.REPLACED)

@@ -8,7 +8,7 @@ The scenario, on two invented videos that share people and companies
    paragraph outside the markers, a front matter key `rating: 5`, and one
    word changed inside A's managed section;
 3. ingest video B, which mentions the same entity;
-4. ingest A again.
+4. ingest A again, under the new title its creator gave it.
 
 Then the person's words must all be where they left them, the inside edit must
 be reported as a conflict with tubewiki's version proposed beside it, and
@@ -49,6 +49,13 @@ REQUEST_A = Request(
     VIDEO_A,
     FIXTURES / "orbital_freight_story.json",
     "How Orbital Freight ships satellites",
+    CHANNEL,
+)
+# The creator retitled A, so tubewiki's text for A's sections changes on re-ingest
+REQUEST_A_RETITLED = Request(
+    VIDEO_A,
+    FIXTURES / "orbital_freight_story.json",
+    "How Orbital Freight ships small satellites",
     CHANNEL,
 )
 REQUEST_B = Request(VIDEO_B, FIXTURES / "rideshare_rivals.json", "Rideshare rivals", CHANNEL)
@@ -129,6 +136,13 @@ def hand_edit(vault: Path) -> None:
     path.write_text(text, encoding="utf-8")
 
 
+def retitled(section: str) -> str:
+    """A's section as tubewiki writes it once A has its new title."""
+    old, new = f"| {REQUEST_A.title}]]", f"| {REQUEST_A_RETITLED.title}]]"
+    assert old in section
+    return section.replace(old, new)
+
+
 def run_id_of(vault: Path, video_id: str) -> str:
     rows = [r for r in review.runs(vault, 100) if r.kind == "ingest" and video_id in r.videos]
     assert rows, f"no ingest run for {video_id}"
@@ -172,7 +186,7 @@ def scenario(tmp_path_factory: pytest.TempPathFactory) -> Scenario:
     stage2 = copy_vault(vault, root / "stage2")
     report_b = ingest(REQUEST_B, vault)
     stage3 = copy_vault(vault, root / "stage3")
-    report_a2 = ingest(REQUEST_A, vault)
+    report_a2 = ingest(REQUEST_A_RETITLED, vault)
     stage4 = copy_vault(vault, root / "stage4")
     return Scenario(stage1, stage2, stage3, stage4, original.content, edited, report_b, report_a2)
 
@@ -197,7 +211,7 @@ def test_inside_edit_is_kept_and_reported_as_a_conflict(scenario: Scenario) -> N
     assert scenario.report_a2.conflicts[0].key == VIDEO_A
     proposal = block(parse_note(SHARED, text).body, VIDEO_A, kind="proposed")
     assert proposal is not None, "no proposed block for A"
-    assert scenario.original_a_section in proposal.content
+    assert retitled(scenario.original_a_section) in proposal.content
     assert WORD_AFTER not in proposal.content
     # the proposed block sits right after the person's block
     assert text.index("<!-- tubewiki:proposed " + VIDEO_A) > text.index(scenario.edited_a_block)
@@ -225,10 +239,18 @@ def test_every_stage_passes_the_note_checker(scenario: Scenario) -> None:
         check_notes(stage)
 
 
+def test_no_conflict_when_tubewikis_text_did_not_change(scenario: Scenario, tmp_path: Path) -> None:
+    vault = copy_vault(scenario.stage2, tmp_path / "v")
+    before = snapshot(vault)
+    report = ingest(REQUEST_A, vault)  # same title, same transcript: nothing new to propose
+    assert report.conflicts == ()
+    assert snapshot(vault) == before
+
+
 def test_reingest_after_conflict_changes_no_byte(scenario: Scenario, tmp_path: Path) -> None:
     vault = copy_vault(scenario.stage4, tmp_path / "v")
     before = snapshot(vault)
-    report = ingest(REQUEST_A, vault)
+    report = ingest(REQUEST_A_RETITLED, vault)
     assert snapshot(vault) == before
     assert report.created == report.updated == report.deleted == ()
     # the conflict is still open, and still said so
@@ -250,7 +272,7 @@ def test_resolve_keep_mine_then_reingest_keeps_the_persons_text(
     assert "tubewiki:proposed" not in text
     assert WORD_AFTER in block(parse_note(SHARED, text).body, VIDEO_A).content
 
-    report = ingest(REQUEST_A, vault)
+    report = ingest(REQUEST_A_RETITLED, vault)
     assert report.conflicts == ()
     after = (vault / SHARED).read_text(encoding="utf-8")
     assert WORD_AFTER in block(parse_note(SHARED, after).body, VIDEO_A).content
@@ -265,11 +287,11 @@ def test_resolve_theirs_takes_tubewikis_version(scenario: Scenario, tmp_path: Pa
     text = (vault / SHARED).read_text(encoding="utf-8")
     body = parse_note(SHARED, text).body
     assert "tubewiki:proposed" not in text
-    assert block(body, VIDEO_A).content == scenario.original_a_section
+    assert block(body, VIDEO_A).content == retitled(scenario.original_a_section)
     assert not block(body, VIDEO_A).edited
     assert PERSON_PARAGRAPH in text and "\nrating: 5\n" in text
     resolved = snapshot(vault)
-    assert ingest(REQUEST_A, vault).conflicts == ()
+    assert ingest(REQUEST_A_RETITLED, vault).conflicts == ()
     assert snapshot(vault) == resolved
     assert_no_duplicate_claims(vault)
 
@@ -296,7 +318,7 @@ def test_revert_last_restores_the_exact_previous_bytes(scenario: Scenario, tmp_p
 def test_revert_last_after_a_conflicting_reingest(scenario: Scenario, tmp_path: Path) -> None:
     vault = copy_vault(scenario.stage3, tmp_path / "v")
     before = snapshot(vault)
-    ingest(REQUEST_A, vault)
+    ingest(REQUEST_A_RETITLED, vault)
     assert snapshot(vault) != before
     report = apply(vault, "revert", review.revert_edit(vault, "last"))
     assert SHARED in report.updated
@@ -320,7 +342,7 @@ def test_revert_of_an_earlier_run_touched_later_is_refused(
 def test_a_reverted_run_is_not_in_the_way(scenario: Scenario, tmp_path: Path) -> None:
     vault = copy_vault(scenario.stage3, tmp_path / "v")
     run_b = review.runs(vault, 1)[0].run_id
-    again = ingest(REQUEST_A, vault)  # the conflicting re-ingest touches the shared note
+    again = ingest(REQUEST_A_RETITLED, vault)  # the conflicting re-ingest touches the shared note
     assert SHARED in again.updated
     undo = apply(vault, "revert", review.revert_edit(vault, "last"))
     with pytest.raises(ReviewError) as caught:
@@ -455,7 +477,7 @@ def test_kept_text_survives_a_merge_elsewhere_then_rebuild_and_ingest(
     apply(vault, "merge", lambda v: refactor.merge(v, src, dst))
     after_merge = block(body_of(vault, SHARED), VIDEO_A)
     assert after_merge is not None and after_merge.kept == kept.kept, "merge dropped kept="
-    for step in (rebuild, lambda v: ingest(REQUEST_A, v)):
+    for step in (rebuild, lambda v: ingest(REQUEST_A_RETITLED, v)):
         step(vault)
         current = block(body_of(vault, SHARED), VIDEO_A)
         assert current is not None and WORD_AFTER in current.content, "the kept text was lost"
@@ -469,7 +491,7 @@ def test_merge_keeps_a_persons_edit_inside_the_source_note(
     apply(vault, "merge", lambda v: refactor.merge(v, "dana_whitfield", "orbital_freight"))
     target = "entities/orbital_freight.md"
     assert WORD_AFTER in (vault / target).read_text(encoding="utf-8")
-    for step in (rebuild, lambda v: ingest(REQUEST_A, v)):
+    for step in (rebuild, lambda v: ingest(REQUEST_A_RETITLED, v)):
         step(vault)
         assert WORD_AFTER in (vault / target).read_text(encoding="utf-8"), "the edit was lost"
     assert not (vault / SHARED).exists()

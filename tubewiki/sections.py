@@ -125,14 +125,20 @@ def upsert(
     found = blocks(body, path=path)
     current = next((b for b in found if b.kind == "begin" and b.key == key), None)
     pending = next((b for b in found if b.kind == "proposed" and b.key == key), None)
-    new_block = managed(key, content)
+    new_content = content.strip("\n") + "\n"
+    new_block = managed(key, new_content)
     if current is not None and current.kept and not force:
-        if current.kept == digest(content.strip("\n") + "\n") and not current.edited:
+        if current.kept == digest(new_content) and not current.edited:
             return body, Outcome.UNCHANGED  # the person already chose their version over this one
         current = replace(current, sha="")  # a newer tubewiki version: propose it again
     if current is None:
         return _insert(body, found, new_block, first=first), Outcome.ADDED
     if current.edited and not force:
+        if current.sha == digest(new_content):
+            # tubewiki would write what it wrote before: nothing to propose
+            if pending is None:
+                return body, Outcome.UNCHANGED
+            return body[: pending.start].rstrip("\n") + body[pending.end :], Outcome.REPLACED
         suggestion = proposed(key, content)
         if pending is not None:
             body = body[: pending.start] + suggestion + body[pending.end :]
