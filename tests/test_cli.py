@@ -25,6 +25,7 @@ from typer.testing import CliRunner, Result
 from tests.replay import register_video, replayed_youtube
 from tests.vaults import check_notes, snapshot
 from tubewiki.cli import app
+from tubewiki.notes import parse_note
 
 ROOT = Path(__file__).resolve().parents[1]
 README = ROOT / "README.md"
@@ -478,3 +479,45 @@ def test_help_is_instant_and_lists_every_command() -> None:
     assert result.exit_code == 0
     for name in typer.main.get_command(app).commands:
         assert re.search(rf"│ {re.escape(name)} ", result.stdout), name
+
+
+# --- video ids that begin with "-" ------------------------------------------------
+
+DASHED = "-kHkWgjGD7U"
+
+
+def test_an_id_that_begins_with_a_dash_ingests_as_argument_or_option(
+    prefect_harness: None, tmp_path: Path
+) -> None:
+    for form in ([DASHED], ["--video", DASHED], [f"--video={DASHED}"]):
+        vault = tmp_path / form[0].lstrip("-").split("=")[0]
+        result = invoke(
+            "ingest", *form, "--transcript", TRANSCRIPT_A, "--title", TITLE_A,
+            "--channel", CHANNEL, "--vault", vault, "-l", "en",
+        )  # fmt: skip
+        assert result.exit_code == 0, (form, result.stdout, result.stderr)
+        rel = "launch_ledger/how_orbital_freight_ships_satellites.md"
+        assert parse_note(rel, (vault / rel).read_text()).meta["videoId"] == DASHED
+
+
+@pytest.mark.parametrize("video", ["-vkHkWgjGD7", "-lkHkWgjGD7", "--kHkWgjGD7"])
+def test_a_dashed_id_is_never_read_as_short_options(tmp_path: Path, video: str) -> None:
+    missing = tmp_path / "missing.json"
+    message = assert_one_line_error(
+        invoke("ingest", video, "--transcript", missing, "--vault", tmp_path / "v"), 3
+    )
+    assert "missing.json" in message  # the id was taken: the run got as far as the file
+
+
+@pytest.mark.parametrize("video", ["-kHk", "-kHkWgjGD7U0"])
+def test_an_unusable_dashed_word_names_both_forms(tmp_path: Path, video: str) -> None:
+    message = assert_one_line_error(invoke("ingest", video, "--vault", tmp_path / "v"), 2)
+    assert repr(video) in message
+    assert "tubewiki ingest -kHkWgjGD7U" in message and "--video=-kHkWgjGD7U" in message
+    assert not (tmp_path / "v").exists()
+
+
+def test_ingest_needs_exactly_one_video(tmp_path: Path) -> None:
+    assert "no video given" in assert_one_line_error(invoke("ingest", "--vault", tmp_path), 2)
+    both = invoke("ingest", VIDEO_A, "--video", VIDEO_B, "--vault", tmp_path)
+    assert "two videos given" in assert_one_line_error(both, 2)

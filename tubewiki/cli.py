@@ -16,6 +16,7 @@ import typer
 
 from tubewiki.cli_common import (
     VaultOption,
+    VideoIdCommand,
     check_vault,
     console,
     existing_vault,
@@ -24,6 +25,7 @@ from tubewiki.cli_common import (
     user_errors,
 )
 from tubewiki.cli_watch import backfill_command, retry, status, watch_app
+from tubewiki.errors import InvalidVideoError, one_line
 
 log = logging.getLogger(__name__)
 
@@ -35,9 +37,19 @@ app = typer.Typer(
 )
 
 
-@app.command()
+@app.command(cls=VideoIdCommand)
 def ingest(
-    video: Annotated[str, typer.Argument(help="An 11-character video id or any YouTube URL.")],
+    video: Annotated[
+        str | None,
+        typer.Argument(
+            help="An 11-character video id or any YouTube URL (one that begins with '-' too).",
+            show_default=False,
+        ),
+    ] = None,
+    video_option: Annotated[
+        str | None,
+        typer.Option("--video", help="The video, as an option: --video=-kHkWgjGD7U."),
+    ] = None,
     transcript: Annotated[
         Path | None,
         typer.Option(
@@ -76,7 +88,7 @@ def ingest(
     from tubewiki.youtube import parse_video_id
 
     with user_errors():
-        video_id = parse_video_id(video)
+        video_id = parse_video_id(_one_video(video, video_option))
         check_vault(vault)
         if transcript is not None:
             from tubewiki.transcript_files import read_transcript_file
@@ -103,6 +115,21 @@ def ingest(
                 force=force,
             )
         print_report(report)
+
+
+def _one_video(argument: str | None, option: str | None) -> str:
+    if argument is not None and option is not None and argument != option:
+        raise InvalidVideoError(
+            f"two videos given ({one_line(argument, 40)!r} and --video "
+            f"{one_line(option, 40)!r}); ingest one at a time"
+        )
+    video = argument if argument is not None else option
+    if video is None:
+        raise InvalidVideoError(
+            "no video given: pass an id or URL, e.g. tubewiki ingest dQw4w9WgXcQ "
+            "(or --video=-kHkWgjGD7U for an id that begins with '-')"
+        )
+    return video
 
 
 @app.command()
