@@ -170,7 +170,7 @@ def _bad_transcripts(folder: Path) -> dict[str, tuple[Path, str]]:
 
 
 @pytest.mark.parametrize("case", ["missing", "empty", "corrupt", "music", "object"])
-def test_bad_transcript_files_exit_3(tmp_path: Path, case: str) -> None:
+def test_bad_transcript_files_exit_3(prefect_harness: None, tmp_path: Path, case: str) -> None:
     path, word = _bad_transcripts(tmp_path / "in")[case]
     vault = tmp_path / "vault"
     message = assert_one_line_error(
@@ -182,7 +182,9 @@ def test_bad_transcript_files_exit_3(tmp_path: Path, case: str) -> None:
 
 
 @pytest.mark.parametrize("case", ["missing", "corrupt", "music"])
-def test_bad_transcript_leaves_an_existing_vault_unchanged(tmp_path: Path, case: str) -> None:
+def test_bad_transcript_leaves_an_existing_vault_unchanged(
+    prefect_harness: None, tmp_path: Path, case: str
+) -> None:
     path, _ = _bad_transcripts(tmp_path / "in")[case]
     vault = tmp_path / "vault"
     (vault / "mine").mkdir(parents=True)
@@ -501,7 +503,9 @@ def test_an_id_that_begins_with_a_dash_ingests_as_argument_or_option(
 
 
 @pytest.mark.parametrize("video", ["-vkHkWgjGD7", "-lkHkWgjGD7", "--kHkWgjGD7"])
-def test_a_dashed_id_is_never_read_as_short_options(tmp_path: Path, video: str) -> None:
+def test_a_dashed_id_is_never_read_as_short_options(
+    prefect_harness: None, tmp_path: Path, video: str
+) -> None:
     missing = tmp_path / "missing.json"
     message = assert_one_line_error(
         invoke("ingest", video, "--transcript", missing, "--vault", tmp_path / "v"), 3
@@ -521,3 +525,30 @@ def test_ingest_needs_exactly_one_video(tmp_path: Path) -> None:
     assert "no video given" in assert_one_line_error(invoke("ingest", "--vault", tmp_path), 2)
     both = invoke("ingest", VIDEO_A, "--video", VIDEO_B, "--vault", tmp_path)
     assert "two videos given" in assert_one_line_error(both, 2)
+
+
+# --- proxies --------------------------------------------------------------------------
+
+
+def test_a_typed_proxy_beats_webshare_credentials_in_the_environment(
+    prefect_harness: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import tubewiki.pipeline
+    from tubewiki.errors import TranscriptUnavailableError
+    from tubewiki.youtube import ProxySettings
+
+    monkeypatch.setenv("TUBEWIKI_WEBSHARE_USERNAME", "from-env")
+    monkeypatch.setenv("TUBEWIKI_WEBSHARE_PASSWORD", "env-secret")
+    for var in ("TUBEWIKI_PROXY_HTTP", "TUBEWIKI_PROXY_HTTPS"):
+        monkeypatch.delenv(var, raising=False)  # restored after the test, like the two above
+    used: list[ProxySettings | None] = []
+
+    def fetch(video_id: str, languages: object, *, proxy: ProxySettings | None) -> None:
+        used.append(proxy)
+        raise TranscriptUnavailableError(f"{video_id}: no transcript (test)")
+
+    monkeypatch.setattr(tubewiki.pipeline, "fetch_transcript", fetch)
+    typed = "http://proxy.test:3128"
+    result = invoke("ingest", VIDEO_A, "--proxy-http", typed, "--vault", tmp_path / "v")
+    assert_one_line_error(result, 4)
+    assert used == [ProxySettings(http_url=typed)]

@@ -84,24 +84,18 @@ def ingest(
     ] = None,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Show Prefect's logs.")] = False,
 ) -> None:
-    """Ingest one video into the vault, through the ingest-video Prefect flow."""
-    from tubewiki.youtube import parse_video_id
+    """Ingest one video into the vault, through the ingest-video Prefect flow.
+
+    The flow reads and checks a --transcript file (once); proxies typed here
+    beat those in the environment (`ProxySettings.merged`).
+    """
+    from tubewiki.youtube import ProxySettings, parse_video_id
 
     with user_errors():
         video_id = parse_video_id(_one_video(video, video_option))
         check_vault(vault)
-        if transcript is not None:
-            from tubewiki.transcript_files import read_transcript_file
-
-            read_transcript_file(transcript, video_id)  # fail before starting Prefect
-        for var, value in (
-            ("TUBEWIKI_PROXY_HTTP", proxy_http),
-            ("TUBEWIKI_PROXY_HTTPS", proxy_https),
-            ("TUBEWIKI_WEBSHARE_USERNAME", webshare_username),
-            ("TUBEWIKI_WEBSHARE_PASSWORD", webshare_password),
-        ):
-            if value:
-                os.environ[var] = value
+        typed = ProxySettings(proxy_http, proxy_https, webshare_username, webshare_password)
+        ProxySettings.from_env().merged(typed).to_env(os.environ)  # what was typed wins
         with flow_session(verbose):
             from flows.ingest import ingest_video
 
