@@ -8,6 +8,8 @@ from prefect import flow
 from prefect.artifacts import create_markdown_artifact
 
 from flows.tasks import analyse_video, fetch_source, learn_vault, save_to_cache, write_notes
+from tubewiki.backfill import record_failure
+from tubewiki.ledger import utc_now
 from tubewiki.pipeline import Request, RunReport
 from tubewiki.report import run_markdown
 from tubewiki.youtube import ProxySettings, parse_video_id
@@ -44,7 +46,12 @@ def ingest_video(
         languages=tuple(languages or ("en",)),
     )
     root = Path(vault)
-    source = fetch_source(request, root, ProxySettings.from_env())
+    try:
+        source = fetch_source(request, root, ProxySettings.from_env())
+    except Exception as exc:
+        if request.transcript_file is None:  # YouTube failed: `tubewiki status` shows it
+            record_failure(root, request.video_id, exc, utc_now(), source="ingest")
+        raise
     item = analyse_video(source, learn_vault(root))  # a corrupt note stops the run here
     save_to_cache(root, source)
     report = write_notes(root, [(source, item)], force=force)

@@ -435,6 +435,34 @@ def test_fetch_failures(
         assert word in message
     assert len(watch_calls) == attempts
     assert snapshot(vault) == {}, "a failed fetch wrote notes"
+    status = invoke("status", "--vault", vault)  # the failure is in the ledger
+    assert status.exit_code == 0, status.stderr
+    assert VIDEO_A in status.stdout and "failed_" in status.stdout
+
+
+def test_watch_run_with_failed_feeds_exits_14_and_status_lists_them(
+    prefect_harness: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import flows.watch
+    from tubewiki.watchlist import add_entry
+
+    monkeypatch.setattr(
+        flows.watch,
+        "fetch_entry_feed",
+        flows.watch.fetch_entry_feed.with_options(retry_delay_seconds=0),
+    )
+    monkeypatch.setattr("flows.watch.rate_limit", lambda *args, **kwargs: None)
+    watchlist, vault = tmp_path / "watchlist.yaml", tmp_path / "vault"
+    for channel in ("UCwatchTestChannelAAAAAA", "UCwatchTestChannelBBBBBB"):
+        add_entry(watchlist, channel, name=f"Feed {channel[-1]}")
+    with replayed_youtube():  # offline: every request fails
+        result = invoke("watch", "run", "--watchlist", watchlist, "--vault", vault)
+    assert result.exit_code == 14, (result.stdout, result.stderr)
+    assert "watch: 0 ingested, 2 failed" in result.stdout
+    status = invoke("status", "--vault", vault)
+    assert status.exit_code == 0, status.stderr
+    assert "feeds that failed" in status.stdout
+    assert "UCwatchTestChannelAAAAAA" in status.stdout and "Feed B" in status.stdout
 
 
 # --- docs ------------------------------------------------------------------

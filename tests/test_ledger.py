@@ -245,3 +245,31 @@ def test_a_corrupt_ledger_is_a_vault_error(tmp_path: Path) -> None:
     path.write_bytes(b"this is not a database" * 100)
     with pytest.raises(VaultError, match="cannot open the ledger"):
         Ledger(path)
+
+
+def test_failed_feeds_are_kept_until_a_read_works(tmp_path: Path) -> None:
+    with Ledger.open(tmp_path) as ledger:
+        ledger.record_feed("@launchledger", "Launch Ledger", "network error: offline")
+        ledger.record_feed("@launchledger", "Launch Ledger", "network error: still offline")
+        ledger.record_feed("PLok", "a playlist", None)
+        (row,) = ledger.failed_feeds()
+        assert (row.ref, row.failures, row.last_error) == (
+            "@launchledger",
+            2,
+            "network error: still offline",
+        )
+        ledger.record_feed("@launchledger", "Launch Ledger", None)
+        assert ledger.failed_feeds() == []
+
+
+def test_a_schema_1_ledger_gains_the_feeds_table(tmp_path: Path) -> None:
+    from tubewiki.ledger import _MIGRATIONS
+
+    path = tmp_path / "ledger.sqlite"
+    db = sqlite3.connect(path)
+    db.executescript(_MIGRATIONS[0])
+    db.execute("PRAGMA user_version = 1")
+    db.close()
+    with Ledger(path) as ledger:
+        ledger.record_feed("@x", "x", "offline")
+        assert [f.ref for f in ledger.failed_feeds()] == ["@x"]

@@ -40,6 +40,8 @@ WatchlistOption = Annotated[
         envvar="TUBEWIKI_WATCHLIST",
     ),
 ]
+# `watch run` exit code when a video or feed failed (README): cron and CI see it.
+SOME_FAILED = 14
 VerboseOption = Annotated[bool, typer.Option("--verbose", "-v", help="Show Prefect's logs.")]
 
 
@@ -122,15 +124,30 @@ def run(
                 watchlist=str(watchlist), vault=str(vault), max_videos=max_videos
             )
         _print_batch(report)
+    if report.failed:
+        raise typer.Exit(SOME_FAILED)
 
 
 def status(vault: VaultOption = Path("notes")) -> None:
     """Show what happened to every video: ingested, failed, or waiting for a retry."""
-    from tubewiki.backfill import video_rows
+    from tubewiki.backfill import feed_rows, video_rows
 
     with base.user_errors():
         base.check_vault(vault)
         rows = video_rows(vault)
+        feeds = feed_rows(vault)
+    if feeds:
+        failing = Table(title="feeds that failed")
+        for column in ("feed", "failures", "last error", "last attempt"):
+            failing.add_column(column, overflow="fold")
+        for feed in feeds:
+            failing.add_row(
+                f"{feed.ref}\n[dim]{feed.label}[/]" if feed.label != feed.ref else feed.ref,
+                f"[red]{feed.failures}[/]",
+                feed.last_error or "",
+                feed.last_attempt or "",
+            )
+        base.console.print(failing)
     if not rows:
         base.console.print(f"no videos in {vault} yet")
         return

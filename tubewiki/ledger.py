@@ -33,7 +33,7 @@ from tubewiki.journal import state_dir
 log = logging.getLogger(__name__)
 
 LEDGER_FILE = "ledger.sqlite"
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 BUSY_TIMEOUT_S = 30.0
 
 
@@ -64,6 +64,17 @@ class ChangeRow:
     before: str | None
     after: str | None
     details: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class FeedRow:
+    """A watchlist feed whose last read failed (`failures` in a row); gone once one works."""
+
+    ref: str
+    label: str
+    failures: int
+    last_error: str | None
+    last_attempt: str | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,8 +133,19 @@ CREATE TABLE videos (
 );
 """
 
+# A feed (channel or playlist) a watch run could not read: `status` shows it.
+_FEEDS = """
+CREATE TABLE feeds (
+    ref TEXT PRIMARY KEY,
+    label TEXT NOT NULL DEFAULT '',
+    failures INTEGER NOT NULL DEFAULT 0,
+    last_error TEXT,
+    last_attempt TEXT
+);
+"""
+
 # Each entry upgrades the schema from version i to i + 1.
-_MIGRATIONS: list[str] = [_SCHEMA]
+_MIGRATIONS: list[str] = [_SCHEMA, _FEEDS]
 
 _VIDEO_COLUMNS = tuple(VideoRow.__dataclass_fields__)
 _RUN_COLUMNS = "run_id, kind, started, status, finished, videos, summary, error"
@@ -356,6 +378,26 @@ class Ledger:
             ("pending", "failed_transient", now or self.clock()),
         )
         return [_video_row(r) for r in rows]
+
+    # -- feeds ----------------------------------------------------------------
+
+    def record_feed(self, ref: str, label: str, error: str | None) -> None:
+        """Note one read of a watchlist feed: a failure is kept, a success clears it."""
+        with self._tx() as db:
+            if error is None:
+                db.execute("DELETE FROM feeds WHERE ref = ?", (ref,))
+                return
+            db.execute(
+                "INSERT INTO feeds (ref, label, failures, last_error, last_attempt)"
+                " VALUES (?, ?, 1, ?, ?) ON CONFLICT(ref) DO UPDATE SET label = excluded.label,"
+                " failures = failures + 1, last_error = excluded.last_error,"
+                " last_attempt = excluded.last_attempt",
+                (ref, label, error, self.clock()),
+            )
+
+    def failed_feeds(self) -> list[FeedRow]:
+        rows = self._query("SELECT * FROM feeds ORDER BY ref")
+        return [FeedRow(**dict(r)) for r in rows]
 
     # -- plumbing -----------------------------------------------------------
 
