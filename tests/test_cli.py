@@ -88,14 +88,20 @@ def tree(path: Path) -> dict[str, bytes] | None:
     }
 
 
-def assert_one_line_error(result: Result, code: int) -> str:
-    """Exit `code`, nothing on stdout, one `error: ...` line on stderr, no traceback."""
+def assert_one_line_error(result: Result, code: int, *, notices: int = 0) -> str:
+    """Exit `code`, nothing on stdout, one `error: ...` line on stderr, no traceback.
+
+    `notices` retry notices may come first (they are returned with the error line).
+    """
     assert result.exit_code == code, (result.exit_code, result.stdout, result.stderr)
     assert isinstance(result.exception, SystemExit), repr(result.exception)
     assert "Traceback" not in result.stdout + result.stderr
     assert result.stdout == ""
-    assert result.stderr.startswith("error: "), result.stderr
-    assert result.stderr.endswith("\n") and result.stderr.count("\n") == 1, result.stderr
+    *before, error = result.stderr.splitlines(keepends=True)
+    assert len(before) == notices, result.stderr
+    assert all("; retrying in about " in line for line in before), result.stderr
+    assert error.startswith("error: "), result.stderr
+    assert error.endswith("\n"), result.stderr
     return result.stderr
 
 
@@ -430,10 +436,14 @@ def test_fetch_failures(
         )
         result = invoke("ingest", VIDEO_A, "--vault", vault)
         watch_calls = [c for c in rsps.calls if "/watch?" in c.request.url]
-    message = assert_one_line_error(result, code)
+    message = assert_one_line_error(result, code, notices=attempts - 1)
     for word in words:
         assert word in message
     assert len(watch_calls) == attempts
+    reason = "refused the request" if failure == "blocked" else "did not answer"
+    for attempt in range(2, attempts + 1):  # every wait is announced
+        notice = f"fetch {VIDEO_A}: YouTube {reason}; retrying in about 0 s, attempt {attempt} of 5"
+        assert notice in message
     assert snapshot(vault) == {}, "a failed fetch wrote notes"
     status = invoke("status", "--vault", vault)  # the failure is in the ledger
     assert status.exit_code == 0, status.stderr
