@@ -25,7 +25,8 @@ def apply_defaults() -> None:
 
 @contextmanager
 def local_run() -> Iterator[None]:
-    """Flow runs started in this block send no heartbeats to Prefect's temporary server.
+    """Flow runs started in this block send no heartbeats to Prefect's temporary server,
+    and that server ends with this process, even one killed with SIGKILL.
 
     Heartbeats let a server mark a crashed run, but the temporary server dies
     with this process, so nobody reads them; and every flow run waits up to a
@@ -41,5 +42,8 @@ def local_run() -> Iterator[None]:
     if get_current_settings().api.url:
         yield
         return
+    from flows.lifeline import guard_temporary_server
+
+    guard_temporary_server()  # a killed tubewiki must not leave the server running
     with temporary_settings(updates={PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}):
         yield
