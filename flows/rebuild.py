@@ -8,6 +8,7 @@ from prefect import flow
 
 from flows.ingest import publish
 from flows.tasks import analyse_video, learn_vault, load_cached_sources, write_notes
+from tubewiki import progress as bar
 from tubewiki.pipeline import RunReport
 
 
@@ -17,7 +18,11 @@ def rebuild_vault(vault: str = "notes", force: bool = False) -> RunReport:
     root = Path(vault)
     sources = load_cached_sources(root)
     lexicon = learn_vault(root)
-    items = [analyse_video(source, lexicon) for source in sources]
+    bar.begin(len(sources), "rebuild")
+    items = []
+    for source in sources:
+        items.append(analyse_video(source, lexicon))
+        bar.advance(f"{source.meta.video_id} analysed")
     report = write_notes(root, list(zip(sources, items, strict=True)), kind="rebuild", force=force)
     publish(report)
     return report

@@ -22,6 +22,7 @@ from flows.limits import ensure_limits
 from flows.tasks import YOUTUBE_LIMIT, learn_vault, network_task
 from flows.workers import api_shared_with_workers, make_task_runner
 from tubewiki import feeds
+from tubewiki import progress as bar
 from tubewiki.backfill import (
     BatchReport,
     Candidate,
@@ -91,6 +92,7 @@ def watch_channels(
     chosen, skipped = select(root, candidates, moment, max_videos, languages)
     progress.fates += skipped
     requests = {c.video_id: Request(c.video_id, languages=c.languages) for c in chosen}
+    bar.begin(len(chosen), "watch")
     with api_shared_with_workers():
         fetch_all(root, chosen, requests, progress, now=moment, retries=fetch_retries)
         report = finish(root, progress, kind="watch", now=moment)

@@ -590,3 +590,16 @@ def test_a_typed_proxy_beats_webshare_credentials_in_the_environment(
     result = invoke("ingest", VIDEO_A, "--proxy-http", typed, "--vault", tmp_path / "v")
     assert_one_line_error(result, 4)
     assert used == [ProxySettings(http_url=typed)]
+
+
+def test_rebuild_shows_each_video_as_a_plain_line_off_a_terminal(
+    prefect_harness: None, tmp_path: Path
+) -> None:
+    from tubewiki.pipeline import Request, ingest
+
+    vault = tmp_path / "vault"
+    ingest(Request(VIDEO_A, TRANSCRIPT_A, TITLE_A, CHANNEL), vault)
+    ingest(Request(VIDEO_B, TRANSCRIPT_B, TITLE_B, CHANNEL), vault)
+    result = invoke("rebuild", "--vault", vault)
+    assert result.exit_code == 0, result.stderr
+    assert result.stderr == (f"rebuild: 1/2 {VIDEO_A} analysed\nrebuild: 2/2 {VIDEO_B} analysed\n")

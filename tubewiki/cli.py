@@ -14,11 +14,13 @@ from typing import Annotated
 
 import typer
 
+from tubewiki import progress
 from tubewiki.cli_common import (
     VaultOption,
     VideoIdCommand,
     check_vault,
     console,
+    err_console,
     existing_vault,
     flow_session,
     print_report,
@@ -135,7 +137,7 @@ def rebuild(
     """Re-render every note from the cached transcripts, with no network."""
     with user_errors():
         existing_vault(vault)
-        with flow_session(verbose):
+        with flow_session(verbose), progress.reporting(err_console):
             from flows.rebuild import rebuild_vault
 
             report = rebuild_vault(vault=str(vault), force=force)

@@ -21,6 +21,7 @@ import typer
 from rich.table import Table
 
 from tubewiki import cli_common as base
+from tubewiki import progress
 
 if TYPE_CHECKING:
     from tubewiki.backfill import BatchReport
@@ -117,7 +118,7 @@ def run(
     """Check every feed once and ingest what is new, through the watch-channels flow."""
     with base.user_errors():
         base.check_vault(vault)
-        with base.flow_session(verbose):
+        with base.flow_session(verbose), progress.reporting(base.err_console):
             from flows.watch import watch_channels
 
             report = watch_channels(
@@ -207,7 +208,7 @@ def backfill_command(
     with base.user_errors():
         base.check_vault(vault)
         sources_from_path(path)  # fail before starting Prefect
-        with base.flow_session(verbose):
+        with base.flow_session(verbose), progress.reporting(base.err_console):
             from flows.backfill import backfill, on_runner
             from flows.workers import start_worker_server
 
