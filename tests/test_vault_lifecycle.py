@@ -25,20 +25,11 @@ from pathlib import Path
 
 import pytest
 
-from tests.vaults import check_notes, snapshot
+from tests.vaults import check_notes, dangling_links, rebuild, snapshot
 from tubewiki import refactor, review, sections
 from tubewiki.errors import ReviewError
 from tubewiki.notes import parse_note
-from tubewiki.pipeline import (
-    Request,
-    RunReport,
-    analyse,
-    apply,
-    ingest,
-    learn,
-    rebuild_sources,
-    write,
-)
+from tubewiki.pipeline import Request, RunReport, apply, ingest
 
 FIXTURES = Path(__file__).parent / "fixtures" / "lifecycle"
 
@@ -64,29 +55,10 @@ SHARED = "entities/dana_whitfield.md"
 PERSON_PARAGRAPH = "I met Dana Whitfield at a rideshare conference in Rotterdam; ask her about ESA."
 WORD_BEFORE, WORD_AFTER = "paperwork", "red tape"
 
-_WIKILINK = re.compile(r"\[\[(.*?)\]\]", re.S)
 _CLAIM = re.compile(r"^- .*yt-timestamp.*$", re.M)
 
 
 # --- helpers -----------------------------------------------------------------
-
-
-def dangling_links(vault: Path) -> list[str]:
-    """Wikilinks whose target names no note, matched on the stem as Obsidian does."""
-
-    def norm(name: str) -> str:
-        return re.sub(r"[\s_\-]+", "_", name.strip().lower())
-
-    stems = {norm(p.stem) for p in vault.rglob("*.md") if ".tubewiki" not in p.parts}
-    missing = []
-    for path in vault.rglob("*.md"):
-        if ".tubewiki" in path.parts:
-            continue
-        for link in _WIKILINK.findall(path.read_text(encoding="utf-8")):
-            target = link.split("|")[0].split("#")[0]
-            if norm(target) not in stems:
-                missing.append(f"{path.relative_to(vault).as_posix()} -> [[{link}]]")
-    return missing
 
 
 def body_of(vault: Path, rel: str) -> str:
@@ -147,13 +119,6 @@ def run_id_of(vault: Path, video_id: str) -> str:
     rows = [r for r in review.runs(vault, 100) if r.kind == "ingest" and video_id in r.videos]
     assert rows, f"no ingest run for {video_id}"
     return rows[-1].run_id  # runs are newest first: the first ingest of the video
-
-
-def rebuild(vault: Path) -> RunReport:
-    """What the rebuild-vault flow does, without Prefect."""
-    sources = rebuild_sources(vault)
-    lexicon = learn(vault)
-    return write(vault, [(s, analyse(s, lexicon)) for s in sources], kind="rebuild")
 
 
 def copy_vault(src: Path, dst: Path) -> Path:
@@ -511,6 +476,19 @@ def test_rename_then_rebuild_keeps_the_new_slug_and_leaves_no_orphan(
     text = (vault / f"entities/{new}.md").read_text(encoding="utf-8")
     assert "comes up in 0 videos" not in text
     assert parse_note(new, text).meta["formerly"] == ["dana_whitfield"]
+    assert dangling_links(vault) == []
+    check_notes(vault)
+
+
+def test_renaming_the_channel_note_keeps_every_from_line(
+    scenario: Scenario, tmp_path: Path
+) -> None:
+    vault = copy_vault(scenario.stage3, tmp_path / "v")
+    apply(vault, "rename", lambda v: refactor.rename(v, "launch_ledger", "launch_ledger_show"))
+    rebuild(vault)
+    shared = parse_note(SHARED, (vault / SHARED).read_text(encoding="utf-8"))
+    assert shared.meta["channels"] == ["launch_ledger_show"]
+    assert shared.body.startswith("From: [[launch_ledger_show]] <br/>")
     assert dangling_links(vault) == []
     check_notes(vault)
 

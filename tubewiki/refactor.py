@@ -136,9 +136,16 @@ def _add_formerly(note: Note, *slugs: str) -> None:
 
 
 def _relink_vault(vault: Vault, old: str, new: str) -> None:
+    """Every link to `old`, in bodies and in the front matter that names notes by slug."""
     change: Callable[[str], str] = lambda body: relink(body, old, new)  # noqa: E731
     for note in list(vault.notes.values()):
         body = sections.rewrite(note.body, change, path=note.path)
-        if body != note.body:
-            note.body = body
-            vault.put(note)
+        channels = as_strings(note.meta.get("channels"))
+        if body == note.body and old not in channels and note.meta.get("channel") != old:
+            continue
+        note.body = body
+        if old in channels:  # an entity note's channels: its From line is made from them
+            note.meta["channels"] = list(dict.fromkeys(new if c == old else c for c in channels))
+        if note.meta.get("channel") == old:  # a video note's channel
+            note.meta["channel"] = new
+        vault.put(note)
