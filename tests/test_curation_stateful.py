@@ -33,6 +33,7 @@ from hypothesis import HealthCheck, seed, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import (
     RuleBasedStateMachine,
+    initialize,
     invariant,
     precondition,
     rule,
@@ -95,7 +96,15 @@ class Curation(RuleBasedStateMachine):
         self.count += 1
         return f"{what} {self.count}: written by a person, checked against the archive."
 
+    def conflicted(self) -> list[str]:
+        return [rel for rel in self.notes() if "<!-- tubewiki:proposed " in self.text(rel)]
+
     # --- rules ----------------------------------------------------------------------
+
+    @initialize(first=st.sampled_from(VIDEOS))
+    def start(self, first: tuple[str, str, tuple[str, str]]) -> None:
+        """Every example starts from a vault, so its steps go to curating it."""
+        self.ingest_video(first, retitled=False, force=False)
 
     @rule(video=st.sampled_from(VIDEOS), retitled=st.booleans(), force=st.booleans())
     def ingest_video(
@@ -131,12 +140,10 @@ class Curation(RuleBasedStateMachine):
         (self.vault / rel).write_text(f"{text[:end]}{words}\n{text[end:]}", encoding="utf-8")
         self.words.append(Words(words, chosen.key))
 
-    @precondition(lambda self: self.notes())
+    @precondition(lambda self: self.conflicted())
     @rule(which=pick, theirs=st.booleans())
     def resolve(self, which: int, theirs: bool) -> None:
-        conflicted = [rel for rel in self.notes() if "<!-- tubewiki:proposed " in self.text(rel)]
-        if not conflicted:
-            return
+        conflicted = self.conflicted()
         rel = conflicted[which % len(conflicted)]
         if theirs:  # the person chose tubewiki's version of these blocks over their own
             found = sections.blocks(self.text(rel))
