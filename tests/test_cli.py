@@ -454,8 +454,10 @@ def test_watch_run_with_failed_feeds_exits_14_and_status_lists_them(
     prefect_harness: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     import flows.watch
+    from tubewiki import cli_common
     from tubewiki.watchlist import add_entry
 
+    monkeypatch.setattr(cli_common.console, "width", 200)  # the table folds no feed ref
     monkeypatch.setattr(
         flows.watch,
         "fetch_entry_feed",
