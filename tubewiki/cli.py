@@ -7,8 +7,10 @@ code; nothing else a user can cause prints a traceback.
 
 from __future__ import annotations
 
+import importlib
 import logging
 import os
+import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -20,9 +22,11 @@ from tubewiki.cli_common import (
     console,
     existing_vault,
     flow_session,
+    leave,
     print_report,
     user_errors,
 )
+from tubewiki.cli_server import server_app
 from tubewiki.cli_watch import backfill_command, retry, status, watch_app
 
 log = logging.getLogger(__name__)
@@ -90,7 +94,7 @@ def ingest(
         ):
             if value:
                 os.environ[var] = value
-        with flow_session(verbose):
+        with flow_session(verbose, warm=_warm_ingest):
             from flows.ingest import ingest_video
 
             report = ingest_video(
@@ -105,6 +109,14 @@ def ingest(
         print_report(report)
 
 
+def _warm_ingest() -> None:
+    """What an ingest needs, loaded while Prefect's temporary server starts."""
+    import flows.ingest  # noqa: F401
+    from tubewiki.nlp import load_nlp
+
+    load_nlp()
+
+
 @app.command()
 def rebuild(
     vault: VaultOption = Path("notes"),
@@ -114,7 +126,7 @@ def rebuild(
     """Re-render every note from the cached transcripts, with no network."""
     with user_errors():
         existing_vault(vault)
-        with flow_session(verbose):
+        with flow_session(verbose, warm=lambda: importlib.import_module("flows.rebuild")):
             from flows.rebuild import rebuild_vault
 
             report = rebuild_vault(vault=str(vault), force=force)
@@ -241,5 +253,22 @@ app.command(name="status")(status)
 app.command(name="retry")(retry)
 app.command(name="backfill")(backfill_command)
 
+app.add_typer(server_app, name="server")
+
+
+def main() -> None:
+    """The `tubewiki` console script: the app, then a fast exit (`cli_common.leave`)."""
+    try:
+        app(prog_name="tubewiki")
+    except SystemExit as exc:
+        code = exc.code
+    else:
+        code = 0
+    if code is not None and not isinstance(code, int):
+        sys.stderr.write(f"{code}\n")
+        code = 1
+    leave(code or 0)
+
+
 if __name__ == "__main__":  # `python -m tubewiki.cli`
-    app(prog_name="tubewiki")
+    main()
