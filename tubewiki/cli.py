@@ -86,6 +86,15 @@ def ingest(
             from tubewiki.transcript_files import read_transcript_file
 
             read_transcript_file(transcript, video_id)  # fail before starting Prefect
+            if not force and (run_id := _settled(video_id, transcript, title, channel, vault)):
+                console.print(
+                    f"{video_id}: already up to date: run {run_id} wrote it from the same "
+                    "transcript with the same tubewiki, and the vault has not changed since "
+                    "(--force runs it anyway)",
+                    highlight=False,
+                    soft_wrap=True,
+                )
+                return
         for var, value in (
             ("TUBEWIKI_PROXY_HTTP", proxy_http),
             ("TUBEWIKI_PROXY_HTTPS", proxy_https),
@@ -107,6 +116,20 @@ def ingest(
                 force=force,
             )
         print_report(report)
+
+
+def _settled(
+    video_id: str, transcript: Path, title: str | None, channel: str | None, vault: Path
+) -> str | None:
+    """The run an ingest of a local file would only repeat (`tubewiki.settled`), if any."""
+    from tubewiki.journal import STATE_DIR
+    from tubewiki.pipeline import Request, acquire
+    from tubewiki.settled import SETTLED_DIR, settled_by
+
+    if not (vault / STATE_DIR / SETTLED_DIR).is_dir():
+        return None  # nothing recorded; and reading the cache would create the vault
+    source = acquire(Request(video_id, transcript, title, channel), vault=vault)
+    return settled_by(vault, source)
 
 
 def _warm_ingest() -> None:
