@@ -16,7 +16,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from tubewiki.nlp import RULER, load_nlp
+from tubewiki.nlp import RULER, load_nlp, set_ruler_patterns
 from tubewiki.transcript import TimedText
 from tubewiki.types import Chapter, Extraction
 
@@ -223,12 +223,7 @@ def ruler_patterns(known: Iterable[KnownEntity]) -> list[dict[str, str]]:
 
 def configure_ruler(nlp: Language, known: Sequence[KnownEntity]) -> bool:
     """Load the vault's names into the ruler; False when there are none."""
-    ruler = nlp.get_pipe(RULER)
-    ruler.clear()  # type: ignore[attr-defined]
-    patterns = ruler_patterns(known)
-    if patterns:
-        ruler.add_patterns(patterns)  # type: ignore[attr-defined]
-    return bool(patterns)
+    return set_ruler_patterns(nlp, ruler_patterns(known))
 
 
 def parse(
