@@ -31,7 +31,8 @@ from tubewiki import cache, pipeline
 from tubewiki.backfill import BatchReport, Candidate, Fate
 from tubewiki.cache import Source
 from tubewiki.ledger import RunKind, VideoRow, utc_now
-from tubewiki.pipeline import AnalysisResult, Lexicon, Request
+from tubewiki.lexicon_ref import LexiconRef
+from tubewiki.pipeline import AnalysisResult, Request
 from tubewiki.plan import VideoInput
 from tubewiki.youtube import ProxySettings
 
@@ -52,7 +53,7 @@ def record_failure(
 class Progress:
     """What a run has so far: extractions under way and every video's fate."""
 
-    lexicon: Lexicon = field(default_factory=Lexicon)
+    lexicon: LexiconRef
     analysing: list[tuple[list[Source], PrefectFuture[list[AnalysisResult]]]] = field(
         default_factory=list
     )

@@ -30,8 +30,9 @@ from tubewiki.nlp import model_name
 
 SETTLED_DIR = "settled"
 # State that never changes what an ingest writes: the run history, the lock,
-# these records themselves and the note index (a cache of what the notes say).
-IGNORED_STATE = (LEDGER_FILE, LOCK_FILE, SETTLED_DIR, "index.sqlite")
+# these records themselves, and caches derived from the notes (the note index,
+# the lexicons handed to workers).
+IGNORED_STATE = (LEDGER_FILE, LOCK_FILE, SETTLED_DIR, "index.sqlite", "lexicons")
 _PACKAGE = Path(__file__).resolve().parent
 _CODE_DIRS = (_PACKAGE, _PACKAGE.parent / "templates")  # the package holds _templates
 
