@@ -30,7 +30,9 @@ def ruler_before_ner(nlp: Language) -> Language:
     import spacy
 
     other = spacy.load(model_name())
-    other.add_pipe("entity_ruler", name=RULER, before="ner", config={"phrase_matcher_attr": "LOWER"})
+    other.add_pipe(
+        "entity_ruler", name=RULER, before="ner", config={"phrase_matcher_attr": "LOWER"}
+    )
     return other
 
 
