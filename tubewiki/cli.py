@@ -7,7 +7,6 @@ code; nothing else a user can cause prints a traceback.
 
 from __future__ import annotations
 
-import importlib
 import logging
 import os
 import sys
@@ -140,6 +139,14 @@ def _warm_ingest() -> None:
     load_nlp()
 
 
+def _warm_pool() -> None:
+    """Start the extraction workers' fork server while Prefect's temporary server starts."""
+    from flows.rebuild import rebuild_vault  # noqa: F401
+    from flows.workers import start_worker_server
+
+    start_worker_server()
+
+
 @app.command()
 def rebuild(
     vault: VaultOption = Path("notes"),
@@ -149,7 +156,7 @@ def rebuild(
     """Re-render every note from the cached transcripts, with no network."""
     with user_errors():
         existing_vault(vault)
-        with flow_session(verbose, warm=lambda: importlib.import_module("flows.rebuild")):
+        with flow_session(verbose, warm=_warm_pool):
             from flows.rebuild import rebuild_vault
 
             report = rebuild_vault(vault=str(vault), force=force)
