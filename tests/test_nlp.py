@@ -66,3 +66,32 @@ def test_patterns_are_rebuilt_only_when_they_change(
     assert set_ruler_patterns(nlp, patterns[:2]) and calls == [2]
     assert len(ruler) == 2  # type: ignore[arg-type]
     assert not set_ruler_patterns(nlp, []) and len(ruler) == 0  # type: ignore[arg-type]
+
+
+def test_only_patterns_that_can_occur_are_kept(nlp: Language) -> None:
+    from tubewiki.nlp import patterns_in
+
+    said = "Then AT & T and Huang 's team met ΟΔΟΣ people in the U.S.  with  Dana   WHITFIELD."
+    present = ["AT&T", "Huang's", "οδοσ", "U.S.", "dana whitfield", "Dana  Whitfield", "T", "team"]
+    absent = ["Orbital Freight", "Huangs team!", "Kestrel", "ATT&"]
+    patterns = [{"label": "ORG", "pattern": p, "id": p} for p in present + absent]
+    kept = patterns_in(patterns, said)
+    assert [p["pattern"] for p in kept] == present
+    # every kept pattern that the ruler would really match is kept: check with spaCy itself
+    set_ruler_patterns(nlp, patterns)
+    matched = {ent.ent_id_ for ent in nlp(said).ents if ent.ent_id_}
+    assert matched and matched <= {p["id"] for p in kept}
+
+
+def test_unused_names_change_nothing(nlp: Language, monkeypatch: pytest.MonkeyPatch) -> None:
+    import tubewiki.extract
+
+    many = KNOWN + tuple(
+        KnownEntity(f"made_up_{i}", f"Zorvath Quellin{i}", "PERSON", aliases=(f"Quellin{i}",))
+        for i in range(300)
+    )
+    timed = timed_text(read_transcript_file(FIXTURES / "rideshare_rivals.json", "tstvid00001"))
+    filtered = extract(timed, "tstvid00001", known=many, nlp=nlp)
+    monkeypatch.setattr(tubewiki.extract, "patterns_in", lambda patterns, text: patterns)
+    everything = extract(timed, "tstvid00001", known=many, nlp=nlp)
+    assert filtered == everything

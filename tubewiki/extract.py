@@ -16,7 +16,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from tubewiki.nlp import RULER, load_nlp, set_ruler_patterns
+from tubewiki.nlp import RULER, load_nlp, patterns_in, set_ruler_patterns
 from tubewiki.transcript import TimedText
 from tubewiki.types import Chapter, Extraction
 
@@ -221,9 +221,10 @@ def ruler_patterns(known: Iterable[KnownEntity]) -> list[dict[str, str]]:
     return patterns
 
 
-def configure_ruler(nlp: Language, known: Sequence[KnownEntity]) -> bool:
-    """Load the vault's names into the ruler; False when there are none."""
-    return set_ruler_patterns(nlp, ruler_patterns(known))
+def configure_ruler(nlp: Language, known: Sequence[KnownEntity], text: str | None = None) -> bool:
+    """Load the vault's names into the ruler (those that can occur in `text`); False if none."""
+    patterns = ruler_patterns(known)
+    return set_ruler_patterns(nlp, patterns if text is None else patterns_in(patterns, text))
 
 
 def parse(
@@ -240,7 +241,7 @@ def parse(
     # The ruler belongs to the process-wide pipeline: a Dask worker running
     # several threads must not load one video's names while another parses.
     with _PIPELINE_LOCK:
-        has_patterns = configure_ruler(nlp, known)
+        has_patterns = configure_ruler(nlp, known, timed.text)
         with nlp.select_pipes(disable=[] if has_patterns else [RULER]):
             docs = nlp.pipe((chunk for _, chunk in chunks), batch_size=batch_size)
             for (offset, _), doc in zip(chunks, docs, strict=True):
