@@ -96,3 +96,20 @@ def test_lookups_follow_puts_deletes_and_restores(tmp_path: Path) -> None:
     assert vault.redirect("charles") == "new"
     assert vault.video_note("vidBBBBBBB2") is vault.notes["chan/other.md"]
     assert [n.path for n in vault.entity_notes_citing("vidAAAAAAA1")] == ["entities/ada.md"]
+
+
+def test_notes_are_listed_as_rglob_lists_them(tmp_vault: Path) -> None:
+    from tubewiki.vault import _note_files
+
+    for rel in ("a/b.md", "a.b/c.md", "a-b.md", ".hid/h.md", "Z.md", "x/.tubewiki/n.md"):
+        write(tmp_vault, {rel: "text"})
+    write(tmp_vault, {".tubewiki/state.md": "not a note", "a/notes.txt": "no"})
+    (tmp_vault / "dir.md").mkdir()
+    (tmp_vault / "a" / "link").symlink_to(tmp_vault / "a.b")
+    (tmp_vault / "linked.md").symlink_to(tmp_vault / "Z.md")
+    expected = [
+        p.relative_to(tmp_vault).as_posix()
+        for p in sorted(tmp_vault.rglob("*.md"))
+        if p.is_file() and p.relative_to(tmp_vault).parts[0] != ".tubewiki"
+    ]
+    assert _note_files(tmp_vault) == expected

@@ -8,6 +8,7 @@ that, all or nothing, under the vault lock.
 from __future__ import annotations
 
 import logging
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -67,12 +68,9 @@ class Vault:
             )
         texts: dict[str, str] = {}
         if root.is_dir():
-            for path in sorted(root.rglob("*.md")):
-                rel = path.relative_to(root).as_posix()
-                if rel.startswith(f"{STATE_DIR}/") or not path.is_file():
-                    continue
+            for rel in _note_files(root):
                 try:
-                    texts[rel] = path.read_text(encoding="utf-8")
+                    texts[rel] = (root / rel).read_text(encoding="utf-8")
                 except UnicodeDecodeError as exc:
                     raise VaultError(
                         f"note '{rel}' is not UTF-8 text; convert it or move it out of the vault"
@@ -192,6 +190,22 @@ class Vault:
             if after != before:
                 result.append(NoteChange(path, before, after))
         return result
+
+
+def _note_files(root: Path) -> list[str]:
+    """What `sorted(root.rglob("*.md"))` finds outside the state folder, as relative
+    POSIX paths in the same order, without building and comparing Path objects
+    (a third of loading a 10,000-note vault)."""
+    found: list[str] = []
+    for folder, dirs, files in os.walk(root):
+        prefix = Path(folder).relative_to(root).as_posix()
+        if prefix == ".":
+            prefix = ""
+            dirs[:] = [d for d in dirs if d != STATE_DIR]
+        for name in files:
+            if name.endswith(".md") and os.path.isfile(os.path.join(folder, name)):
+                found.append(f"{prefix}/{name}" if prefix else name)
+    return sorted(found, key=lambda rel: rel.split("/"))  # Path order: part by part
 
 
 def as_strings(value: object) -> list[str]:
