@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import os
 import sqlite3
 from pathlib import Path
 from typing import Any
@@ -25,6 +26,8 @@ from tubewiki.journal import STATE_DIR
 from tubewiki.notes import Note, parse_note
 
 INDEX_FILE = "index.sqlite"
+Split = tuple[str, str]  # (hash of the front matter text and format, body)
+_SEEN: dict[str, tuple[tuple[int, int, int, int], str, Split | None]] = {}
 _SCHEMA = "CREATE TABLE IF NOT EXISTS front_matter (sha TEXT PRIMARY KEY, meta TEXT NOT NULL)"
 
 
@@ -39,9 +42,10 @@ class FrontMatterIndex:
             with contextlib.suppress(sqlite3.Error), _connect(self._path) as db:
                 self._known = dict(db.execute("SELECT sha, meta FROM front_matter"))
 
-    def parse(self, path: str, text: str) -> Note:
-        """`parse_note(path, text)`, with the YAML parse skipped when it is cached."""
-        split = _split(text)
+    def parse(self, path: str, text: str, split: Split | None) -> Note:
+        """`parse_note(path, text)`, with the YAML parse skipped when it is cached.
+
+        `split` is `read_note`'s split of `text`."""
         if split is None:
             return parse_note(path, text)
         key, body = split
@@ -64,13 +68,31 @@ class FrontMatterIndex:
         self._new.clear()
 
 
+def read_note(path: Path) -> tuple[str, Split | None]:
+    """A note's text and front matter split, read again only if its stat changed.
+
+    A run loads the vault twice (to learn, then under the lock to write); the
+    second load re-reads only the notes that changed in between. The stamp is
+    taken before the read, so a note changed during the read is read again.
+    """
+    stat = os.stat(path)
+    stamp = (stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_ino)
+    seen = _SEEN.get(str(path))
+    if seen is not None and seen[0] == stamp:
+        return seen[1], seen[2]
+    text = path.read_text(encoding="utf-8")
+    split = _split(text)
+    _SEEN[str(path)] = (stamp, text, split)
+    return text, split
+
+
 def _connect(path: Path) -> sqlite3.Connection:
     db = sqlite3.connect(path, timeout=30, isolation_level=None)
     db.execute(_SCHEMA)
     return db
 
 
-def _split(text: str) -> tuple[str, str] | None:
+def _split(text: str) -> Split | None:
     """(hash of the front matter text and its format, body) as python-frontmatter splits."""
     stripped = text.strip()
     handler = frontmatter.detect_format(stripped, frontmatter.handlers)

@@ -15,7 +15,7 @@ from pathlib import Path
 from tubewiki.errors import VaultError
 from tubewiki.extract import KnownEntity
 from tubewiki.journal import STATE_DIR
-from tubewiki.note_index import FrontMatterIndex
+from tubewiki.note_index import FrontMatterIndex, read_note
 from tubewiki.notes import GENERATOR_KEY, Note, dump_note, parse_note
 
 log = logging.getLogger(__name__)
@@ -45,12 +45,14 @@ class Vault:
     """
 
     def __init__(
-        self, root: Path, texts: dict[str, str], index: FrontMatterIndex | None = None
+        self, root: Path, texts: dict[str, str], notes: dict[str, Note] | None = None
     ) -> None:
+        """`notes` are `texts` parsed (`load` gives them); parsed here when not given."""
         self.root = root
         self._texts = texts
-        parse = index.parse if index is not None else parse_note
-        self.notes: dict[str, Note] = {path: parse(path, text) for path, text in texts.items()}
+        if notes is None:
+            notes = {path: parse_note(path, text) for path, text in texts.items()}
+        self.notes: dict[str, Note] = notes
         self._touched: set[str] = set()
         self._raw: dict[str, str] = {}
         self._kinds: dict[str, dict[str, Note]] = {}
@@ -67,18 +69,18 @@ class Vault:
                 f"vault path '{root}' is a file, not a folder; pass a folder with --vault"
             )
         texts: dict[str, str] = {}
-        if root.is_dir():
-            for rel in _note_files(root):
-                try:
-                    texts[rel] = (root / rel).read_text(encoding="utf-8")
-                except UnicodeDecodeError as exc:
-                    raise VaultError(
-                        f"note '{rel}' is not UTF-8 text; convert it or move it out of the vault"
-                    ) from exc
+        notes: dict[str, Note] = {}
         index = FrontMatterIndex(root)
-        vault = cls(root, texts, index)
+        for rel in _note_files(root) if root.is_dir() else ():
+            try:
+                texts[rel], split = read_note(root / rel)
+            except UnicodeDecodeError as exc:
+                raise VaultError(
+                    f"note '{rel}' is not UTF-8 text; convert it or move it out of the vault"
+                ) from exc
+            notes[rel] = index.parse(rel, texts[rel], split)
         index.save()
-        return vault
+        return cls(root, texts, notes)
 
     # lookups -----------------------------------------------------------------
     def slugs(self) -> set[str]:
