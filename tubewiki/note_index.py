@@ -68,21 +68,23 @@ class FrontMatterIndex:
         self._new.clear()
 
 
-def read_note(path: Path) -> tuple[str, Split | None]:
+def read_note(path: str) -> tuple[str, Split | None]:
     """A note's text and front matter split, read again only if its stat changed.
 
     A run loads the vault twice (to learn, then under the lock to write); the
     second load re-reads only the notes that changed in between. The stamp is
     taken before the read, so a note changed during the read is read again.
+    Plain strings, not Paths: this runs for every note, twice a run.
     """
     stat = os.stat(path)
     stamp = (stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_ino)
-    seen = _SEEN.get(str(path))
+    seen = _SEEN.get(path)
     if seen is not None and seen[0] == stamp:
         return seen[1], seen[2]
-    text = path.read_text(encoding="utf-8")
+    with open(path, encoding="utf-8", newline=None) as file:
+        text = file.read()
     split = _split(text)
-    _SEEN[str(path)] = (stamp, text, split)
+    _SEEN[path] = (stamp, text, split)
     return text, split
 
 

@@ -71,9 +71,10 @@ class Vault:
         texts: dict[str, str] = {}
         notes: dict[str, Note] = {}
         index = FrontMatterIndex(root)
+        base = str(root)
         for rel in _note_files(root) if root.is_dir() else ():
             try:
-                texts[rel], split = read_note(root / rel)
+                texts[rel], split = read_note(os.path.join(base, rel))
             except UnicodeDecodeError as exc:
                 raise VaultError(
                     f"note '{rel}' is not UTF-8 text; convert it or move it out of the vault"
