@@ -5,7 +5,8 @@
 VIDEO_DIR is one video as `transcript.json` (+ optional `meta.json`), for
 example a dev video. The script synthesises a valid vault of N entity notes
 (made-up people, organisations and products, each with an alias, as a person
-or earlier runs would leave them), loads it once so its note index is warm, as
+or earlier runs would leave them; none of them said in the video, so both
+ingests do the same extraction), loads it once so its note index is warm, as
 any earlier run leaves it, then ingests the video into a fresh copy of it and
 into an empty vault, alternately, through the library (no Prefect: this is the
 vault-size cost alone). Prints each round, the medians and `ratio=`
@@ -26,8 +27,9 @@ from pathlib import Path
 
 from timing import settle
 
-from tubewiki.nlp import load_nlp
+from tubewiki.nlp import load_nlp, patterns_in
 from tubewiki.pipeline import Request, ingest
+from tubewiki.transcript_files import read_transcript_file
 from tubewiki.vault import Vault
 
 SYLLABLES = [
@@ -55,21 +57,32 @@ SYLLABLES = [
 LABELS = ("PERSON", "ORG", "PRODUCT")
 
 
-def made_up_names(n: int, seed: int = 11) -> list[str]:
-    """N distinct two-word names no real transcript says."""
+def made_up_names(n: int, avoid: str = "", seed: int = 11) -> list[str]:
+    """N distinct two-word names, none of which (nor its last word) occurs in `avoid`.
+
+    The video's own text is avoided so both ingests do the same extraction
+    work: a vault's names that the video says are its real work, not overhead.
+    """
     rng = random.Random(seed)
     names: dict[str, None] = {}
     while len(names) < n:
-        words = ["".join(rng.choices(SYLLABLES, k=rng.randint(2, 3))).title() for _ in range(2)]
-        names[" ".join(words)] = None
-    return list(names)
+        batch = []
+        for _ in range(n - len(names)):
+            words = ["".join(rng.choices(SYLLABLES, k=rng.randint(2, 3))).title() for _ in range(2)]
+            batch.append(" ".join(words))
+        patterns = [{"pattern": form} for name in batch for form in (name, name.split()[-1])]
+        said = {p["pattern"] for p in patterns_in(patterns, avoid)} if avoid else set()
+        for name in batch:
+            if name not in said and name.split()[-1] not in said:
+                names[name] = None
+    return list(names)[:n]
 
 
-def synthesise(vault: Path, n: int) -> None:
+def synthesise(vault: Path, n: int, avoid: str = "") -> None:
     """N entity notes in tubewiki's layout, each with a title, type and one alias."""
     folder = vault / "entities"
     folder.mkdir(parents=True)
-    for i, name in enumerate(made_up_names(n)):
+    for i, name in enumerate(made_up_names(n, avoid)):
         slug = name.lower().replace(" ", "_")
         alias = name.split()[-1]
         label = LABELS[i % len(LABELS)]
@@ -111,7 +124,10 @@ def main() -> int:
     empty_s: list[float] = []
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
-        synthesise(work / "template", args.n)
+        text = " ".join(
+            s.text for s in read_transcript_file(req.transcript_file, req.video_id).snippets
+        )
+        synthesise(work / "template", args.n, avoid=text)
         timed_ingest(req, work / "warm")  # caches and model warm, not counted
         for round_ in range(args.rounds):
             big = work / f"big{round_}"
