@@ -24,6 +24,7 @@ from tubewiki.cli_common import (
     leave,
     print_report,
     user_errors,
+    warm_pool,
 )
 from tubewiki.cli_server import server_app
 from tubewiki.cli_watch import backfill_command, retry, status, watch_app
@@ -139,14 +140,6 @@ def _warm_ingest() -> None:
     load_nlp()
 
 
-def _warm_pool() -> None:
-    """Start the extraction workers' fork server while Prefect's temporary server starts."""
-    from flows.rebuild import rebuild_vault  # noqa: F401
-    from flows.workers import start_worker_server
-
-    start_worker_server()
-
-
 @app.command()
 def rebuild(
     vault: VaultOption = Path("notes"),
@@ -156,7 +149,7 @@ def rebuild(
     """Re-render every note from the cached transcripts, with no network."""
     with user_errors():
         existing_vault(vault)
-        with flow_session(verbose, warm=_warm_pool):
+        with flow_session(verbose, warm=warm_pool):
             from flows.rebuild import rebuild_vault
 
             report = rebuild_vault(vault=str(vault), force=force)

@@ -80,6 +80,14 @@ def flow_session(verbose: bool, warm: Callable[[], object] | None = None) -> Ite
                     _drain_prefect()
 
 
+def warm_pool() -> None:
+    """Start the extraction workers' fork server (it loads spaCy) while Prefect's
+    temporary server starts: the `warm` of commands that run the process pool."""
+    from flows.workers import start_worker_server
+
+    start_worker_server()
+
+
 def _drain_prefect() -> None:
     """Send Prefect's queued logs and events to a server that outlives this process.
 
