@@ -68,15 +68,14 @@ class FrontMatterIndex:
         self._new.clear()
 
 
-def read_note(path: str) -> tuple[str, Split | None]:
+def read_note(path: str, stat: os.stat_result) -> tuple[str, Split | None]:
     """A note's text and front matter split, read again only if its stat changed.
 
     A run loads the vault twice (to learn, then under the lock to write); the
-    second load re-reads only the notes that changed in between. The stamp is
-    taken before the read, so a note changed during the read is read again.
+    second load re-reads only the notes that changed in between. `stat` must
+    be taken before the read, so a note changed during the read is read again.
     Plain strings, not Paths: this runs for every note, twice a run.
     """
-    stat = os.stat(path)
     stamp = (stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_ino)
     seen = _SEEN.get(path)
     if seen is not None and seen[0] == stamp:
