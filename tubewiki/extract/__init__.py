@@ -38,7 +38,7 @@ if TYPE_CHECKING:
 __all__ = ["assemble", "extract", "parse", "pipe_chunks", "title_names"]
 
 WORDS_PER_CLAIM = 150
-PEOPLE_LABELS = frozenset({"PERSON", "ORG"})
+NOT_PEOPLE = frozenset({CONCEPT, "GPE", "LOC", "FAC", "NORP"})
 
 
 def extract(
@@ -97,7 +97,7 @@ def assemble(
         words=timed.words,
         descriptions={slug: d for slug, d in described.items() if d},
         topics=tuple(e.slug for e in by_salience if e.label == CONCEPT),
-        people=tuple(e.slug for e in by_salience if e.label in PEOPLE_LABELS),
+        people=tuple(e.slug for e in by_salience if e.label not in NOT_PEOPLE),
         skipped=tuple(SkippedSegment(r.time, r.brand) for r in reads),
     )
 

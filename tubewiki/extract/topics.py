@@ -86,7 +86,9 @@ def as_entities(found: Iterable[Topic]) -> Resolved:
         slug = slugify(topic.name)
         if not slug:
             continue
-        aliases = sorted({s for _, _, s in topic.hits} - {topic.name}, key=str.casefold)
+        forms = {s.casefold(): s for s in sorted({s for _, _, s in topic.hits}, reverse=True)}
+        forms.pop(topic.name.casefold(), None)
+        aliases = sorted(forms.values(), key=str.casefold)
         entities.append(Entity(slug, topic.name, CONCEPT, tuple(aliases), len(topic.hits)))
         mentions.extend(LinkedMention(s, e, slug) for s, e, _ in topic.hits)
     mentions.sort(key=lambda m: (m.start, -m.end))
