@@ -64,6 +64,15 @@ class KnownEntity:
     aliases: tuple[str, ...] = ()
     formerly: tuple[str, ...] = ()  # slugs merged or renamed into this note
 
+    def learnable_forms(self) -> tuple[str, ...]:
+        """The names by which this note is recognised in another video.
+
+        A person is known by full name only: a bare "Tim" elsewhere is not
+        known to be the same Tim.
+        """
+        forms = dict.fromkeys(f for f in (self.name, *self.aliases) if f.strip())
+        return tuple(f for f in forms if self.label != "PERSON" or len(f.split()) > 1)
+
 
 @dataclass(frozen=True, slots=True)
 class RawMention:
@@ -82,10 +91,11 @@ class Sentence:
 
     Offsets are characters of `TimedText.text`; `start` is past any opening
     discourse markers ("So, yeah,"), so `text` is what a claim would quote.
-    `subject` is the grammatical subject's span, `subject_word` its head in
-    lower case. `attribute` is the complement of a copular sentence ("Scrum
-    is [a framework ...]"), `appositions` pairs a noun phrase with the
-    appositive that describes it ("Melissa Perri, [the CEO of Produx Labs]").
+    `subject` is the span of the grammatical subject's head word ("Musk" in
+    "Elon Musk bought"), `subject_word` that word in lower case. `attribute`
+    is the complement of a copular sentence ("Scrum is [a framework ...]").
+    `appositions` pairs a name with the appositive that describes it
+    ("Melissa Perri, [the CEO of Produx Labs]").
     """
 
     start: int

@@ -70,13 +70,14 @@ def assemble(
     named = resolve(
         parsed.mentions, timed.text, known=known, sentences=parsed.sentences, title=title, skip=skip
     )
-    resolved = _combine(
-        named, as_entities(topics(parsed.terms, named, words=timed.words, skip=skip))
+    duration = timed.times[-1] if timed.times else 0.0
+    main_topics = topics(
+        parsed.terms, named, words=timed.words, skip=skip, limit=topic_count(duration / 60)
     )
+    resolved = _combine(named, as_entities(main_topics))
     entities = {e.slug: e for e in resolved.entities}
     every = distinct(candidates(parsed.sentences, resolved.mentions, entities, timed, skip=skip))
     found = [c for c in every if not introduces(c)]
-    duration = timed.times[-1] if timed.times else 0.0
     intro = central(found, summary_size(duration / 60))
     sections = _sections(parsed, timed, resolved, found, intro, chapters, skip)
     entity_claims: dict[str, tuple[Claim, ...]] = {}
@@ -100,6 +101,11 @@ def assemble(
         people=tuple(e.slug for e in by_salience if e.label not in NOT_PEOPLE),
         skipped=tuple(SkippedSegment(r.time, r.brand) for r in reads),
     )
+
+
+def topic_count(minutes: float) -> int:
+    """4 topics for a short video, one more per 10 minutes, at most 10."""
+    return max(4, min(10, 3 + round(minutes / 10)))
 
 
 def _combine(named: Resolved, concepts: Resolved) -> Resolved:

@@ -25,9 +25,27 @@ from tubewiki.transcript import TimedText
 from tubewiki.types import Claim, ClaimLink, Entity, Sentence
 
 MIN_WORDS = 5
-MAX_WORDS = 45
+MAX_WORDS = 55
 PERSONAL = frozenset({"i", "you", "we", "me", "us", "y'all", "one", "somebody", "someone"})
-DEMONSTRATIVE = frozenset({"this", "that", "these", "those", "which", "what", "who"})
+# A claim opening with one of these leans on something said before it.
+DEMONSTRATIVE = frozenset(
+    [
+        "this",
+        "that",
+        "these",
+        "those",
+        "which",
+        "what",
+        "who",
+        "his",
+        "her",
+        "their",
+        "its",
+        "our",
+        "my",
+        "your",
+    ]
+)
 RESOLVABLE = {"he": "person", "she": "person", "it": "thing", "they": "group"}
 THINGS = frozenset({"ORG", "PRODUCT", "WORK_OF_ART", "EVENT", "LAW", "FAC", "GPE", "LOC"})
 NEAR_DUPLICATE = 85
@@ -65,11 +83,16 @@ def candidates(
             if made is not None:
                 found.append(made)
                 subject = made.subject_slug
-        introduced = _mention_at(inside, sentence.attribute)
-        if introduced and entities[introduced].label != "PERSON":
-            introduced = ""
-        previous = (subject, introduced)
+        previous = (subject, _person_named(inside, sentence, entities))
     return found
+
+
+def _person_named(
+    inside: Sequence[LinkedMention], sentence: Sentence, entities: Mapping[str, Entity]
+) -> str:
+    """The person this sentence introduces as its complement ("my guest is Rahul Vohra")."""
+    introduced = _mention_at(inside, sentence.attribute)
+    return introduced if introduced and entities[introduced].label == "PERSON" else ""
 
 
 def _mention_at(mentions: Sequence[LinkedMention], span: tuple[int, int]) -> str:
@@ -109,8 +132,8 @@ def _claim(
         word in {"there", "it"} and not sentence.figures and not links
     ):
         return None
-    if not links and not sentence.figures:
-        return None
+    if not links and not sentence.figures and sentence.subject_pos != "PROPN":
+        return None  # about nothing the video names: a name, a topic or a figure
     score = _score(sentence, links, subject)
     text = text[:1].upper() + text[1:]
     claim = Claim(text, timed.time_at(sentence.start), round(score, 3), tuple(links))
@@ -124,7 +147,7 @@ def _declarative(sentence: Sentence) -> bool:
         and not sentence.question
         and not sentence.greeting
         and bool(sentence.subject_word)
-        and sentence.text[-1:] in {".", "!"}
+        and sentence.text.rstrip('"')[-1:] in {".", "!"}
         and sentence.text.count('"') % 2 == 0
     )
 

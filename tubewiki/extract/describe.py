@@ -4,8 +4,9 @@ Three forms of sentence describe: an appositive ("Melissa Perri, the CEO of
 Produx Labs, ..."), a copular statement with the entity as subject ("Scrum is
 a framework for ..."), and a host introducing a guest ("Today my guest is
 Rahul Vohra"), whose next sentence, with its pronoun resolved, often says who
-the guest is. Failing those, the first claim with the entity as its subject
-says at least what it did or has. Only claims that already stand alone are
+the guest is. Failing a definition, the first claim with the entity as its
+subject says at least what it did or has, which tells more than the bare
+introduction. Only claims that already stand alone are
 considered, so each description is the speaker's own words with its anchor.
 """
 
@@ -35,7 +36,7 @@ def descriptions(candidates: Sequence[Candidate], slug: str) -> tuple[Claim, ...
 
 
 def _kind(cand: Candidate, slug: str) -> int | None:
-    """0 a copular definition, 1 an appositive, 2 an introduction, 3 what it did or has."""
+    """0 a copular definition, 1 an appositive, 2 what it did or has, 3 an introduction."""
     sentence = cand.sentence
     own = [(m.start, m.end) for m in cand.mentions if m.slug == slug]
     copular = sentence.attribute[1] > sentence.attribute[0]
@@ -46,9 +47,9 @@ def _kind(cand: Candidate, slug: str) -> int | None:
         for head_start, head_end, _, _ in sentence.appositions
     ):
         return 1
-    if introduces(cand) and _overlaps(own, sentence.attribute):
+    if cand.subject_slug == slug:
         return 2
-    return 3 if cand.subject_slug == slug else None
+    return 3 if introduces(cand) and _overlaps(own, sentence.attribute) else None
 
 
 def _overlaps(spans: Sequence[tuple[int, int]], span: tuple[int, int]) -> bool:

@@ -105,12 +105,7 @@ def resolve(
 
 def _group_named(mentions: Iterable[RawMention], known: Sequence[KnownEntity]) -> list[_Group]:
     by_slug = {k.slug: k for k in known}
-    by_alias = {
-        a.casefold(): k
-        for k in known
-        for a in (k.name, *k.aliases)
-        if k.label != "PERSON" or len(a.split()) > 1  # a bare first name is nobody known
-    }
+    by_alias = {a.casefold(): k for k in known for a in k.learnable_forms()}
     groups: dict[str, _Group] = {}
     for mention in mentions:
         surface = surface_form(mention.text)
@@ -169,7 +164,7 @@ def _compact(key: str) -> str:
 
 def _merge_near_duplicates(groups: list[_Group], known: Sequence[KnownEntity]) -> list[_Group]:
     """ "Agent Force" joins "Agentforce"; a close spelling of a known name joins its note."""
-    aliases = [(_compact(a), k) for k in known for a in (k.name, *k.aliases)]
+    aliases = [(_compact(a), k) for k in known for a in k.learnable_forms()]
     ordered = sorted(groups, key=lambda g: (g.known is None, -g.count, g.key))
     result: list[_Group] = []
     for group in ordered:
@@ -235,8 +230,17 @@ def _display_name(group: _Group) -> str:
     return max(forms, key=lambda s: (forms[s], len(s), s))
 
 
+# On a tied vote, the label that keeps a one-word name wins: a company is more
+# often called by one word than a person is.
+LABEL_PREFERENCE = ("ORG", "PRODUCT", "WORK_OF_ART", "EVENT", "LAW", "PERSON")
+
+
 def _most_common(counter: Counter[str]) -> str:
-    return max(counter, key=lambda k: (counter[k], k))
+    def rank(label: str) -> tuple[int, int, str]:
+        preferred = LABEL_PREFERENCE.index(label) if label in LABEL_PREFERENCE else 99
+        return counter[label], -preferred, label
+
+    return max(counter, key=rank)
 
 
 def _drop_overlaps(spans: list[LinkedMention]) -> Iterable[LinkedMention]:

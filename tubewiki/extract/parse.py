@@ -60,9 +60,10 @@ LEADING_FILLER = frozenset(
     ]
 )
 LEADING_PAIRS = frozenset({("i", "mean"), ("you", "know"), ("you", "see"), ("of", "course")})
-AMBIGUOUS_OPENERS = frozenset({"no", "like", "look", "see", "right", "now", "well", "then"})
+AMBIGUOUS_OPENERS = frozenset({"no", "like", "look", "see", "right", "well"})
 HEDGES = frozenset({"maybe", "probably", "perhaps", "guess", "kinda", "sorta", "might"})
 GREETINGS = frozenset({"hi", "hello", "hey", "bye", "goodbye", "cheers", "welcome", "thanks"})
+WH_TAGS = frozenset({"WP", "WRB", "WDT"})  # "who", "how", "which company"
 FINITE_TAGS = frozenset({"VBD", "VBZ", "VBP", "MD"})
 SUBJECT_DEPS = frozenset({"nsubj", "nsubjpass", "csubj", "expl"})
 CONTENT_POS = frozenset({"NOUN", "PROPN", "VERB", "ADJ"})
@@ -94,17 +95,12 @@ def pipe_chunks(timed: TimedText, max_chars: int = CHUNK_CHARS) -> list[tuple[in
 
 
 def ruler_patterns(known: Iterable[KnownEntity]) -> list[dict[str, str]]:
-    """Phrase patterns for the entity ruler, the slug as the pattern id.
-
-    A person is learned by full name only: a bare "Tim" in another video is
-    not known to be the same Tim.
-    """
-    patterns = []
-    for entity in known:
-        for form in dict.fromkeys((entity.name, *entity.aliases)):
-            if form.strip() and (entity.label != "PERSON" or len(form.split()) > 1):
-                patterns.append({"label": entity.label, "pattern": form, "id": entity.slug})
-    return patterns
+    """Phrase patterns for the entity ruler, the slug as the pattern id."""
+    return [
+        {"label": entity.label, "pattern": form, "id": entity.slug}
+        for entity in known
+        for form in entity.learnable_forms()
+    ]
 
 
 def configure_ruler(nlp: Language, known: Sequence[KnownEntity]) -> bool:
@@ -221,7 +217,7 @@ def _features(sent: Span, start: int, text: str, offset: int) -> Sentence:
         end=offset + start + len(text),
         text=text,
         words=len(words),
-        question="?" in text or inverted or (first.tag_ in {"WP", "WRB"} and root.i > first.i),
+        question="?" in text or inverted or (first.tag_ in WH_TAGS and root.i > first.i),
         finite=root.pos_ in {"VERB", "AUX"}
         and any(
             t.tag_ in FINITE_TAGS
@@ -231,7 +227,7 @@ def _features(sent: Span, start: int, text: str, offset: int) -> Sentence:
         greeting=bool(GREETINGS.intersection(lows[:3])) or any(t.lemma_ == "thank" for t in words),
         hedged=bool(HEDGES.intersection(lows)) or " ".join(lows[:4]).startswith("i think"),
         figures=sum(1 for e in sent.ents if _is_figure(e)),
-        subject=_span(subject, offset) if subject is not None else (0, 0),
+        subject=(offset + subject.idx, offset + subject.idx + len(subject)) if subject else (0, 0),
         subject_word=subject.lower_ if subject is not None else "",
         subject_pos=subject.pos_ if subject is not None else "",
         attribute=(
