@@ -132,6 +132,8 @@ def _claim(
         word in {"there", "it"} and not sentence.figures and not links
     ):
         return None
+    if first in RESOLVABLE and not text.startswith("["):
+        return None  # "It rolled out, iPhone rolled out": a pronoun that is not the subject
     if not links and not sentence.figures and sentence.subject_pos != "PROPN":
         return None  # about nothing the video names: a name, a topic or a figure
     score = _score(sentence, links, subject)
