@@ -107,6 +107,10 @@ def test_a_host_introduction_describes_a_guest_nothing_else_describes() -> None:
     ]
 
 
+def test_what_it_did_tells_more_than_a_bare_introduction() -> None:
+    assert texts(descriptions([INTRODUCTION, DID], "melissa_perri")) == [DID.claim.text]
+
+
 def test_a_mere_mention_describes_nothing() -> None:
     assert descriptions([MENTION], "melissa_perri") == ()
     assert descriptions([MENTION], "harvard") == (MENTION.claim,)  # its subject: what it did

@@ -168,13 +168,8 @@ def test_a_bare_first_name_never_links_to_a_known_person_by_name() -> None:
     assert resolved_from(*[("Tim", "PERSON")] * 4, known=[tim]).entities == ()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="entities._merge_near_duplicates compares a group with every alias of every known "
-    "entity, single-word person aliases included, so a bare 'Tim' joins a known note whose "
-    "aliases hold 'Tim' (which propagate itself adds to every person said by first name)",
-)
 def test_a_bare_first_name_never_links_to_a_known_person_by_alias() -> None:
+    # propagate adds "Tim" to the aliases of a person said by first name, so notes have it
     tim = KnownEntity("tim_ferriss", "Tim Ferriss", "PERSON", ("Tim", "Ferriss"))
     assert resolved_from(*[("Tim", "PERSON")] * 4, known=[tim]).entities == ()
 
@@ -367,11 +362,6 @@ def test_label_is_the_majority_label() -> None:
     assert [(e.slug, e.label) for e in resolved.entities] == [("parcelline", "ORG")]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="entities._most_common breaks a label tie by the label's name, so one ORG and one "
-    "PERSON vote make 'OpenAI' a PERSON, and _bare_name then drops it as a lone first name",
-)
 def test_a_one_word_company_with_a_tied_label_vote_is_kept() -> None:
     # the four-sentence Elon Musk transcript: en_core_web_sm calls OpenAI an ORG once and a
     # PERSON once; it is said twice and is the subject of a sentence, so it is salient

@@ -60,11 +60,6 @@ def test_questions_are_marked(nlp, make_transcript: MakeTranscript, text: str) -
     assert sentence.question
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="parse._features marks a question by a leading WP/WRB tag only; 'Which' is WDT, so "
-    "a wh-determiner question without its '?' reads as a declarative sentence",
-)
 def test_wh_determiner_question_without_question_mark(nlp, make_transcript: MakeTranscript) -> None:
     _, sentence = only_sentence(nlp, make_transcript, "Which company bought the plant in 2020.")
     assert sentence.question
