@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-import pytest
-
 from tests.conftest import build_transcript
 from tubewiki.extract import extract
 from tubewiki.extract.claims import Candidate
@@ -179,12 +177,6 @@ def test_an_appositive_said_in_the_video_describes_its_entity(nlp) -> None:
     ]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="en_core_web_sm labels 'Scrum' PERSON twice and PRODUCT once; entities._bare_name "
-    "drops a one-word PERSON-majority name no full name explains, and topics._name_like leaves "
-    "capitalised terms to the entity resolver, so a one-word name falls between the two",
-)
 def test_a_one_word_name_defined_in_the_video_gets_a_description(nlp) -> None:
     ex = extracted(
         nlp,

@@ -64,15 +64,6 @@ class KnownEntity:
     aliases: tuple[str, ...] = ()
     formerly: tuple[str, ...] = ()  # slugs merged or renamed into this note
 
-    def learnable_forms(self) -> tuple[str, ...]:
-        """The names by which this note is recognised in another video.
-
-        A person is known by full name only: a bare "Tim" elsewhere is not
-        known to be the same Tim.
-        """
-        forms = dict.fromkeys(f for f in (self.name, *self.aliases) if f.strip())
-        return tuple(f for f in forms if self.label != "PERSON" or len(f.split()) > 1)
-
 
 @dataclass(frozen=True, slots=True)
 class RawMention:

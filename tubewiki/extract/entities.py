@@ -22,11 +22,13 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 
 from rapidfuzz import fuzz
+from wordfreq import zipf_frequency
 
 from tubewiki.slugs import slugify
 from tubewiki.types import Entity, KnownEntity, RawMention, Sentence
 
 FUZZY_MERGE = 92
+EVERYDAY_ZIPF = 4.5  # "great", "apple": words every English text uses
 _POSSESSIVE = re.compile(r"(?:'s|s')$", re.IGNORECASE)
 _ARTICLE = re.compile(r"^(?:[Tt]he|a|an)\s+")
 
@@ -64,7 +66,14 @@ class _Group:
 
     @property
     def label(self) -> str:
-        return self.known.label if self.known else _most_common(self.labels)
+        """The majority label; but a one-word name the model once called something
+        else than a person ("Scrum") is that other thing, not a first name."""
+        if self.known:
+            return self.known.label
+        others = Counter({k: n for k, n in self.labels.items() if k != "PERSON"})
+        if " " not in self.key and others:
+            return _most_common(others)
+        return _most_common(self.labels)
 
     @property
     def name_parts(self) -> list[str]:
@@ -98,14 +107,18 @@ def resolve(
     """
     outside = [m for m in mentions if not any(s < m.end and m.start < e for s, e in skip)]
     groups = _merge_near_duplicates(_merge_people(_group_named(outside, known)), known)
-    groups = [g for g in groups if g.known or not _bare_name(g)]
+    groups = [
+        g
+        for g in groups
+        if g.known or not (_bare_name(g) or (" " not in g.key and _everyday_word(g.key)))
+    ]
     everything = propagate(_finish(groups), text, skip)
     return _salient(everything, sentences, title, max_entities)
 
 
 def _group_named(mentions: Iterable[RawMention], known: Sequence[KnownEntity]) -> list[_Group]:
     by_slug = {k.slug: k for k in known}
-    by_alias = {a.casefold(): k for k in known for a in k.learnable_forms()}
+    by_alias = {a.casefold(): k for k in known for a in learnable_forms(k)}
     groups: dict[str, _Group] = {}
     for mention in mentions:
         surface = surface_form(mention.text)
@@ -116,6 +129,26 @@ def _group_named(mentions: Iterable[RawMention], known: Sequence[KnownEntity]) -
         group = groups.setdefault(key, _Group(key=key, known=entity))
         group.add(mention, surface)
     return list(groups.values())
+
+
+def learnable_forms(entity: KnownEntity) -> list[str]:
+    """The names by which a known note is recognised in another video.
+
+    A person is known by full name only: a bare "Tim" elsewhere is not known
+    to be the same Tim. A one-word name that is also an everyday word
+    ("Great", "Apple") is left to the NER model, which sees its context; a
+    lookup would match the word everywhere.
+    """
+    forms = dict.fromkeys(f for f in (entity.name, *entity.aliases) if f.strip())
+    return [
+        f
+        for f in forms
+        if len(f.split()) > 1 or (entity.label != "PERSON" and not _everyday_word(f))
+    ]
+
+
+def _everyday_word(word: str) -> bool:
+    return zipf_frequency(word, "en") >= EVERYDAY_ZIPF
 
 
 def _bare_name(group: _Group) -> bool:
@@ -164,7 +197,7 @@ def _compact(key: str) -> str:
 
 def _merge_near_duplicates(groups: list[_Group], known: Sequence[KnownEntity]) -> list[_Group]:
     """ "Agent Force" joins "Agentforce"; a close spelling of a known name joins its note."""
-    aliases = [(_compact(a), k) for k in known for a in k.learnable_forms()]
+    aliases = [(_compact(a), k) for k in known for a in learnable_forms(k)]
     ordered = sorted(groups, key=lambda g: (g.known is None, -g.count, g.key))
     result: list[_Group] = []
     for group in ordered:

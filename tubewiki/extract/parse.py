@@ -15,6 +15,7 @@ import threading
 from collections.abc import Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING
 
+from tubewiki.extract.entities import learnable_forms, surface_form
 from tubewiki.nlp import RULER, load_nlp
 from tubewiki.transcript import TimedText
 from tubewiki.types import KeyTerm, KnownEntity, Parsed, RawMention, Sentence, TermHit
@@ -99,7 +100,7 @@ def ruler_patterns(known: Iterable[KnownEntity]) -> list[dict[str, str]]:
     return [
         {"label": entity.label, "pattern": form, "id": entity.slug}
         for entity in known
-        for form in entity.learnable_forms()
+        for form in learnable_forms(entity)
     ]
 
 
@@ -153,8 +154,6 @@ def parse(
 
 def title_names(title: str, *, nlp: Language | None = None) -> list[str]:
     """Names the video's title gives, to mend their case in lowercase auto-captions."""
-    from tubewiki.extract.entities import surface_form
-
     nlp = nlp or load_nlp()
     with _PIPELINE_LOCK, nlp.select_pipes(disable=[RULER]):
         doc = nlp(title)

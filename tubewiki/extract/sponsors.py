@@ -16,21 +16,24 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 
+from wordfreq import zipf_frequency
+
 from tubewiki.transcript import TimedText
 
 MAX_READ_SECONDS = 180.0
-LOOKAHEAD = 3  # snippets in which a call to action's brand must recur
+NEAR = 3  # snippets either side of a call to action in which its brand must recur
 ANNOUNCED = re.compile(
-    r"\b(?:brought to you by|sponsored by|(?:today's|our|a word from our) sponsors?\b,?)"
+    r"(?i:\b(?:brought to you by|sponsored by|(?:today's|our|a word from our) sponsors?\b,?))"
     r"\s+(?P<brand>[A-Z][\w&'-]*(?:\.[a-z]{2,})?(?: [A-Z][\w&'-]*)?)?",
 )
 CALL_TO_ACTION = re.compile(
     r"\b(?:promo code|use code|discount code|free trial|sign up (?:today|now|for free)|"
-    r"(?:visit|go to|head (?:over )?to)\s+[\w-]+\.(?:com|ai|io|co|org)\b|"
-    r"[\w-]+\.(?:com|ai|io|co|org)/\w+|\bsponsor(?:s|ed)?\b)",
+    r"(?:visit|go to|head (?:on )?(?:over )?to)\s+[\w-]+\.(?:com|ai|io|co|org)\b|"
+    r"[\w-]+\.(?:com|ai|io|co|org)/\w+|our (?:\w+ ){0,2}sponsors\b)",
     re.IGNORECASE,
 )
-_CAPITALISED = re.compile(r"(?<![.!?] )(?<!^)\b[A-Z][a-z]+[A-Za-z]*\b")
+_CAPITALISED = re.compile(r"\b[A-Z][a-z]+[A-Za-z]*\b")
+EVERYDAY_ZIPF = 4.5  # "This", "The", "Today" open sentences; brands are rarer words
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,42 +49,56 @@ def sponsor_reads(timed: TimedText, *, title: str = "") -> list[SponsorRead]:
     bounds = [*timed.offsets, len(timed.text)]
     pieces = list(itertools.pairwise(bounds))
     reads: list[SponsorRead] = []
-    i = 0
-    while i < len(pieces):
-        window = (pieces[i][0], pieces[min(i + LOOKAHEAD, len(pieces) - 1)][1])
-        found = _cue(timed.text, *pieces[i], *window)
+    done = 0  # the first snippet not yet part of a read
+    for i in range(len(pieces)):
+        if i < done:
+            continue
+        near = (pieces[max(done, i - NEAR)][0], pieces[min(i + NEAR, len(pieces) - 1)][1])
+        found = _cue(timed.text, pieces[i], near)
         if found is None or (title and found.casefold() in title.casefold()):
-            i += 1
             continue
         brand = re.compile(rf"\b{re.escape(found)}\b", re.IGNORECASE)
-        j = i + 1
-        begun = timed.times[i]
+
+        def ad(k: int, brand: re.Pattern[str] = brand) -> bool:
+            return _advertises(timed.text, pieces[k], brand)
+
+        first = i
         while (
-            j < len(pieces)
-            and timed.times[j] - begun <= MAX_READ_SECONDS
-            and (
-                brand.search(timed.text, *pieces[j])
-                or CALL_TO_ACTION.search(timed.text, *pieces[j])
-            )
+            first > done
+            and timed.times[i] - timed.times[first - 1] <= MAX_READ_SECONDS
+            and ad(first - 1)
         ):
-            j += 1
-        reads.append(SponsorRead(pieces[i][0], pieces[j - 1][1], begun, found))
-        i = j
+            first -= 1  # the read praised the brand before its call to action
+        last = i + 1
+        while (
+            last < len(pieces)
+            and timed.times[last] - timed.times[first] <= MAX_READ_SECONDS
+            and ad(last)
+        ):
+            last += 1
+        reads.append(SponsorRead(pieces[first][0], pieces[last - 1][1], timed.times[first], found))
+        done = last
     return reads
 
 
-def _cue(text: str, start: int, end: int, near_start: int, near_end: int) -> str | None:
-    """The brand a snippet starts advertising, or None when it reads no ad.
+def _advertises(text: str, piece: tuple[int, int], brand: re.Pattern[str]) -> bool:
+    return bool(brand.search(text, *piece) or CALL_TO_ACTION.search(text, *piece))
+
+
+def _cue(text: str, piece: tuple[int, int], near: tuple[int, int]) -> str | None:
+    """The brand a snippet advertises, or None when it reads no ad.
 
     An announcement names the brand. A call to action alone (a promo code, a
-    vanity URL, the word "sponsor") counts only with a brand named at least
-    three times in it and the snippets that follow.
+    vanity URL, "our sponsors") counts only with a brand, a capitalised word
+    rarer than everyday English, named at least three times around it.
     """
-    announced = ANNOUNCED.search(text, start, end)
+    announced = ANNOUNCED.search(text, *piece)
     if announced and announced["brand"]:
         return announced["brand"].rstrip(".")
-    if not announced and not CALL_TO_ACTION.search(text, start, end):
+    if not announced and not CALL_TO_ACTION.search(text, *piece):
         return None
-    names = Counter(_CAPITALISED.findall(text, near_start, near_end))
+    names = Counter(
+        w for w in _CAPITALISED.findall(text, *near) if zipf_frequency(w, "en") < EVERYDAY_ZIPF
+    )
     name, count = names.most_common(1)[0] if names else ("", 0)
     return name if count >= 3 else None
