@@ -29,22 +29,8 @@ MAX_WORDS = 55
 PERSONAL = frozenset({"i", "you", "we", "me", "us", "y'all", "one", "somebody", "someone"})
 # A claim opening with one of these leans on something said before it.
 DEMONSTRATIVE = frozenset(
-    [
-        "this",
-        "that",
-        "these",
-        "those",
-        "which",
-        "what",
-        "who",
-        "his",
-        "her",
-        "their",
-        "its",
-        "our",
-        "my",
-        "your",
-    ]
+    {"this", "that", "these", "those", "which", "what", "who", "here", "here's", "let's"}
+    | {"his", "her", "their", "its", "our", "my", "your"}  # possessives
 )
 RESOLVABLE = {"he": "person", "she": "person", "it": "thing", "they": "group"}
 THINGS = frozenset({"ORG", "PRODUCT", "WORK_OF_ART", "EVENT", "LAW", "FAC", "GPE", "LOC"})
