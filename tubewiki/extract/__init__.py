@@ -17,6 +17,7 @@ from tubewiki.extract.describe import descriptions
 from tubewiki.extract.entities import Resolved, resolve
 from tubewiki.extract.parse import parse, pipe_chunks, title_names
 from tubewiki.extract.segments import segments
+from tubewiki.extract.spans import SpanSet
 from tubewiki.extract.sponsors import sponsor_reads
 from tubewiki.extract.summary import central, summary_size
 from tubewiki.extract.topics import CONCEPT, as_entities, topics
@@ -113,12 +114,10 @@ def _combine(named: Resolved, concepts: Resolved) -> Resolved:
     taken = {e.slug for e in named.entities}
     extra = [e for e in concepts.entities if e.slug not in taken]
     slugs = {e.slug for e in extra}
-    spans = sorted((m.start, m.end) for m in named.mentions)
+    named_spans = SpanSet((m.start, m.end) for m in named.mentions)
     mentions = [*named.mentions]
     mentions += [
-        m
-        for m in concepts.mentions
-        if m.slug in slugs and not any(s < m.end and m.start < e for s, e in spans)
+        m for m in concepts.mentions if m.slug in slugs and not named_spans.overlaps(m.start, m.end)
     ]
     mentions.sort(key=lambda m: (m.start, -m.end))
     entities: tuple[Entity, ...] = (*named.entities, *extra)
@@ -135,8 +134,9 @@ def _sections(
     skip: Sequence[tuple[int, int]],
 ) -> tuple[Section, ...]:
     """The video's sections, each with claims in proportion to its length."""
-    spoken = [s for s in parsed.sentences if not any(a < s.end and s.start < b for a, b in skip)]
-    mentions = [m for m in resolved.mentions if not any(a < m.end and m.start < b for a, b in skip)]
+    skipped = SpanSet(skip)
+    spoken = [s for s in parsed.sentences if not skipped.overlaps(s.start, s.end)]
+    mentions = [m for m in resolved.mentions if not skipped.overlaps(m.start, m.end)]
     duration = timed.times[-1] if timed.times else 0.0
     parts = segments(
         spoken,

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from rapidfuzz import fuzz
 
 from tubewiki.extract.entities import LinkedMention
+from tubewiki.extract.spans import SpanSet
 from tubewiki.transcript import TimedText
 from tubewiki.types import Claim, ClaimLink, Entity, Sentence
 
@@ -57,6 +58,7 @@ def candidates(
 ) -> list[Candidate]:
     """Every stand-alone claim of the video, scored, in time order."""
     starts = [m.start for m in mentions]
+    skipped = SpanSet(skip)
     found: list[Candidate] = []
     previous: tuple[str, str] = ("", "")  # (entity of the last subject, person it introduced)
     for sentence in sentences:
@@ -64,7 +66,7 @@ def candidates(
         hi = bisect.bisect_left(starts, sentence.end)
         inside = [m for m in mentions[lo:hi] if m.end <= sentence.end and m.slug in entities]
         subject = _mention_at(inside, sentence.subject)
-        if not any(a < sentence.end and sentence.start < b for a, b in skip):
+        if not skipped.overlaps(sentence.start, sentence.end):
             made = _claim(sentence, inside, subject, previous, entities, timed)
             if made is not None:
                 found.append(made)

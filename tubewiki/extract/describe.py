@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from tubewiki.extract.claims import Candidate, introduces
+from tubewiki.extract.spans import SpanSet
 from tubewiki.types import Claim
 
 MAX_DESCRIPTIONS = 2
@@ -38,19 +39,14 @@ def descriptions(candidates: Sequence[Candidate], slug: str) -> tuple[Claim, ...
 def _kind(cand: Candidate, slug: str) -> int | None:
     """0 a copular definition, 1 an appositive, 2 what it did or has, 3 an introduction."""
     sentence = cand.sentence
-    own = [(m.start, m.end) for m in cand.mentions if m.slug == slug]
+    own = SpanSet((m.start, m.end) for m in cand.mentions if m.slug == slug)
     copular = sentence.attribute[1] > sentence.attribute[0]
     if copular and cand.subject_slug == slug:
         return 0
     if any(
-        _overlaps(own, (head_start, head_end))
-        for head_start, head_end, _, _ in sentence.appositions
+        own.overlaps(head_start, head_end) for head_start, head_end, _, _ in sentence.appositions
     ):
         return 1
     if cand.subject_slug == slug:
         return 2
-    return 3 if introduces(cand) and _overlaps(own, sentence.attribute) else None
-
-
-def _overlaps(spans: Sequence[tuple[int, int]], span: tuple[int, int]) -> bool:
-    return any(s < span[1] and span[0] < e for s, e in spans)
+    return 3 if introduces(cand) and own.overlaps(*sentence.attribute) else None

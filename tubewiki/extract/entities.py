@@ -15,7 +15,6 @@ note, so different people are never merged.
 
 from __future__ import annotations
 
-import bisect
 import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -24,6 +23,7 @@ from dataclasses import dataclass, field, replace
 from rapidfuzz import fuzz
 from wordfreq import zipf_frequency
 
+from tubewiki.extract.spans import SpanSet
 from tubewiki.slugs import slugify
 from tubewiki.types import Entity, KnownEntity, RawMention, Sentence
 
@@ -105,7 +105,8 @@ def resolve(
 
     `skip` holds character ranges (sponsor reads) whose mentions never count.
     """
-    outside = [m for m in mentions if not any(s < m.end and m.start < e for s, e in skip)]
+    skipped = SpanSet(skip)
+    outside = [m for m in mentions if not skipped.overlaps(m.start, m.end)]
     groups = _merge_near_duplicates(_merge_people(_group_named(outside, known)), known)
     groups = [
         g
@@ -302,14 +303,14 @@ def propagate(resolved: Resolved, text: str, skip: Sequence[tuple[int, int]] = (
             if form[:1].isupper() and len(form) > 2:
                 owner[form] = entity.slug if owner.get(form, entity.slug) == entity.slug else ""
     owner = {form: slug for form, slug in owner.items() if slug}
-    taken = sorted([*((m.start, m.end) for m in resolved.mentions), *skip])
+    taken = SpanSet([*((m.start, m.end) for m in resolved.mentions), *skip])
     found: list[LinkedMention] = list(resolved.mentions)
     seen: dict[str, set[str]] = {}
     if owner:
         longest_first = sorted(owner, key=lambda f: (-len(f), f))
         pattern = re.compile(r"\b(?:" + "|".join(map(re.escape, longest_first)) + r")\b")
         for m in pattern.finditer(text):
-            if not _overlaps(taken, m.start(), m.end()):
+            if not taken.overlaps(m.start(), m.end()):
                 slug = owner[m[0]]
                 found.append(LinkedMention(m.start(), m.end(), slug))
                 seen.setdefault(slug, set()).add(m[0])
@@ -326,12 +327,6 @@ def propagate(resolved: Resolved, text: str, skip: Sequence[tuple[int, int]] = (
     return Resolved(entities, tuple(found))
 
 
-def _overlaps(spans: list[tuple[int, int]], start: int, end: int) -> bool:
-    """Does [start, end) overlap any of the sorted, mostly disjoint `spans`?"""
-    i = bisect.bisect_left(spans, (end, end))
-    return any(s < end and start < e for s, e in spans[max(0, i - 8) : i])
-
-
 PLACES = frozenset({"GPE", "LOC", "FAC", "NORP"})
 
 
@@ -342,13 +337,13 @@ def _salient(resolved: Resolved, sentences: Sequence[Sentence], title: str, limi
     of the video it spreads over, and the title. Places need more than an
     anecdote's worth, and two-letter acronyms more than a passing mention.
     """
-    subjects = sorted(s.subject for s in sentences if s.subject[1] > s.subject[0])
+    subjects = SpanSet(s.subject for s in sentences if s.subject[1] > s.subject[0])
     size = max((m.end for m in resolved.mentions), default=1)
     stats: dict[str, tuple[int, int, set[int]]] = {}
     for m in resolved.mentions:
         count, subj, parts = stats.get(m.slug, (0, 0, set()))
         parts.add(10 * m.start // (size + 1))
-        stats[m.slug] = (count + 1, subj + _overlaps(subjects, m.start, m.end), parts)
+        stats[m.slug] = (count + 1, subj + subjects.overlaps(m.start, m.end), parts)
     folded = title.casefold()
     scored: list[tuple[float, Entity]] = []
     for entity in resolved.entities:

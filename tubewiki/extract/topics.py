@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from wordfreq import zipf_frequency
 
 from tubewiki.extract.entities import LinkedMention, Resolved
+from tubewiki.extract.spans import SpanSet
 from tubewiki.slugs import slugify
 from tubewiki.types import Entity, KeyTerm
 
@@ -50,20 +51,21 @@ def topics(
 ) -> list[Topic]:
     """The video's main topics, best first, none that an entity already covers."""
     taken = {form.casefold() for e in resolved.entities for form in (e.name, *e.aliases)}
-    linked = sorted((m.start, m.end) for m in resolved.mentions)
+    linked = SpanSet((m.start, m.end) for m in resolved.mentions)
+    skipped = SpanSet(skip)
     found: list[Topic] = []
     for term in _folded(terms):
         hits = [
             (h.start, h.end, h.surface)
             for h in term.hits
-            if not h.after_hyphen and not _overlap(skip, h.start, h.end)
+            if not h.after_hyphen and not skipped.overlaps(h.start, h.end)
         ]
         if len(hits) < min_count or not _concept_shaped(term):
             continue
         surfaces = Counter(s for _, _, s in hits)
         if term.key in taken or any(s.casefold() in taken for s in surfaces):
             continue
-        if _name_like(surfaces) or any(_overlap(linked, s, e) for s, e, _ in hits):
+        if _name_like(surfaces) or any(linked.overlaps(s, e) for s, e, _ in hits):
             continue  # a name: the entity resolver owns it
         keyness = _keyness(surfaces, len(hits), words)
         if keyness < MIN_KEYNESS:
@@ -153,7 +155,3 @@ def _display(surfaces: Counter[str]) -> str:
     """The form said most, with a capital first letter for a title."""
     form = max(surfaces, key=lambda s: (surfaces[s], s.islower(), s))
     return form[:1].upper() + form[1:]
-
-
-def _overlap(spans: Sequence[tuple[int, int]], start: int, end: int) -> bool:
-    return any(s < end and start < e for s, e in spans)
