@@ -36,8 +36,8 @@ from timing import settle
 from flows.backfill import backfill
 from flows.settings import local_run
 from tubewiki.backfill import BatchReport, sources_from_path
-from tubewiki.extract import RULER, pipe_chunks
-from tubewiki.nlp import load_nlp
+from tubewiki.extract import pipe_chunks
+from tubewiki.nlp import RULER, load_nlp
 from tubewiki.pipeline import acquire
 from tubewiki.transcript import timed_text
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from tubewiki.cache import Learned
-from tubewiki.extract import KnownEntity
 from tubewiki.lexicon_ref import LexiconRef, share
 from tubewiki.pipeline import Lexicon
+from tubewiki.types import KnownEntity
 
 LEXICON = Lexicon(
     known=(

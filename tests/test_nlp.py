@@ -7,10 +7,12 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from tubewiki.extract import KnownEntity, extract, ruler_patterns
+from tubewiki.extract import extract
+from tubewiki.extract.parse import ruler_patterns
 from tubewiki.nlp import RULER, model_name, set_ruler_patterns
 from tubewiki.transcript import timed_text
 from tubewiki.transcript_files import read_transcript_file
+from tubewiki.types import KnownEntity
 
 if TYPE_CHECKING:
     from spacy.language import Language
@@ -84,14 +86,15 @@ def test_only_patterns_that_can_occur_are_kept(nlp: Language) -> None:
 
 
 def test_unused_names_change_nothing(nlp: Language, monkeypatch: pytest.MonkeyPatch) -> None:
-    import tubewiki.extract
+    import importlib
 
+    parse_module = importlib.import_module("tubewiki.extract.parse")  # `.parse` is a function too
     many = KNOWN + tuple(
         KnownEntity(f"made_up_{i}", f"Zorvath Quellin{i}", "PERSON", aliases=(f"Quellin{i}",))
         for i in range(300)
     )
     timed = timed_text(read_transcript_file(FIXTURES / "rideshare_rivals.json", "tstvid00001"))
     filtered = extract(timed, "tstvid00001", known=many, nlp=nlp)
-    monkeypatch.setattr(tubewiki.extract, "patterns_in", lambda patterns, text: patterns)
+    monkeypatch.setattr(parse_module, "patterns_in", lambda patterns, text: patterns)
     everything = extract(timed, "tstvid00001", known=many, nlp=nlp)
     assert filtered == everything

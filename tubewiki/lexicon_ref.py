@@ -20,9 +20,9 @@ from pathlib import Path
 
 from tubewiki.cache import Learned
 from tubewiki.errors import VaultError
-from tubewiki.extract import KnownEntity
 from tubewiki.journal import state_dir
 from tubewiki.pipeline import Lexicon
+from tubewiki.types import KnownEntity
 
 LEXICON_DIR = "lexicons"
 KEEP_S = 7 * 24 * 3600  # older files belong to no run still going
