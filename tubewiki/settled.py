@@ -33,6 +33,11 @@ SETTLED_DIR = "settled"
 # these records themselves, and caches derived from the notes (the note index,
 # the lexicons handed to workers).
 IGNORED_STATE = (LEDGER_FILE, LOCK_FILE, SETTLED_DIR, "index.sqlite", "lexicons")
+# Libraries whose upgrade can change what an ingest writes, besides tubewiki itself.
+OUTPUT_LIBRARIES = (
+    "spacy", "pyyaml", "python-frontmatter", "jinja2", "rapidfuzz", "textacy", "wordfreq",
+    "networkx",
+)  # fmt: skip
 _PACKAGE = Path(__file__).resolve().parent
 _CODE_DIRS = (_PACKAGE, _PACKAGE.parent / "templates")  # the package holds _templates
 
@@ -44,14 +49,14 @@ def code_fingerprint() -> str:
 
 @cache
 def _code_fingerprint(model: str) -> str:
-    """tubewiki's source and templates, and the spaCy version and model, hashed."""
+    """tubewiki's source and templates, its output libraries and the spaCy model, hashed."""
     digest = hashlib.sha256()
     for folder in _CODE_DIRS:
         for path in sorted(folder.rglob("*")) if folder.is_dir() else ():
             if path.is_file() and path.suffix not in {".pyc", ".pyo"}:
                 digest.update(path.relative_to(folder).as_posix().encode() + b"\0")
                 digest.update(path.read_bytes() + b"\0")
-    for dist in ("spacy", model.replace("_", "-"), model):
+    for dist in (*OUTPUT_LIBRARIES, model.replace("_", "-"), model):
         try:
             digest.update(f"{dist}={importlib.metadata.version(dist)}\0".encode())
         except importlib.metadata.PackageNotFoundError:
