@@ -54,6 +54,7 @@ def vaults_of_flow_runs(api_url: str) -> list[str]:
         return [str(run["parameters"].get("vault")) for run in json.load(response)]
 
 
+@pytest.mark.slow
 def test_a_cold_ingest_starts_its_own_server_without_importing_prefects(
     tmp_path: Path,
 ) -> None:
