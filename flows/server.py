@@ -36,7 +36,6 @@ from typing import IO
 from tubewiki.errors import ServerError
 
 HOST = "127.0.0.1"
-DEFAULT_PORT = 4200  # Prefect's own default, when it is free
 STATE_ENV = "TUBEWIKI_STATE_DIR"
 RECORD_FILE = "server.json"
 LOG_FILE = "server.log"
@@ -227,7 +226,7 @@ def start_background() -> tuple[ServerRecord, bool]:
         return running, False
     home = state_home()
     home.mkdir(parents=True, exist_ok=True)
-    port = free_port(DEFAULT_PORT)
+    port = free_port()
     log = home / LOG_FILE
     env = {**os.environ, "PREFECT_SERVER_ANALYTICS_ENABLED": "false", "DO_NOT_TRACK": "1"}
     env.pop("PREFECT_API_URL", None)
