@@ -21,7 +21,7 @@ from tubewiki.cache import Source
 from tubewiki.errors import TubewikiError
 from tubewiki.extract import extract, title_names
 from tubewiki.ledger import ChangeRow, Ledger, RunKind, RunStatus
-from tubewiki.plan import Edit, SectionReport, VideoInput, plan_video
+from tubewiki.plan import Edit, SectionReport, VideoInput, plan_video, vault_templates
 from tubewiki.sections import Outcome
 from tubewiki.transcript import needs_repair, timed_text
 from tubewiki.transcript_files import read_transcript_file
@@ -186,7 +186,7 @@ def write(
     learned: dict[str, dict[str, list[str]]] = {}
 
     def edit(loaded: Vault) -> list[SectionReport]:
-        templates = _templates(vault)
+        templates = vault_templates(vault)
         return [
             r
             for _, item in items
@@ -305,11 +305,6 @@ def rebuild_sources(vault: Path) -> list[Source]:
     """Every cached transcript, in a stable order."""
     sources = [cache.load(vault, video_id) for video_id in cache.cached_ids(vault)]
     return [s for s in sources if s is not None]
-
-
-def _templates(vault: Path) -> Path | None:
-    override = vault / journal.STATE_DIR / "templates"
-    return override if override.is_dir() else None
 
 
 def _recover(vault: Path) -> list[str]:
