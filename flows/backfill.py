@@ -31,7 +31,8 @@ from tubewiki import cache, pipeline
 from tubewiki.backfill import BatchReport, Candidate, Fate
 from tubewiki.cache import Source
 from tubewiki.ledger import RunKind, VideoRow, utc_now
-from tubewiki.pipeline import AnalysisResult, Lexicon, Request
+from tubewiki.lexicon_ref import LexiconRef
+from tubewiki.pipeline import AnalysisResult, Request
 from tubewiki.plan import VideoInput
 from tubewiki.youtube import ProxySettings
 
@@ -52,7 +53,7 @@ def record_failure(
 class Progress:
     """What a run has so far: extractions under way and every video's fate."""
 
-    lexicon: Lexicon = field(default_factory=Lexicon)
+    lexicon: LexiconRef
     analysing: list[tuple[list[Source], PrefectFuture[list[AnalysisResult]]]] = field(
         default_factory=list
     )
@@ -75,10 +76,7 @@ class Progress:
 
     def analyse(self, sources: list[Source]) -> None:
         """Hand a batch of videos to the task runner."""
-        ids = [source.meta.video_id for source in sources]
-        label = ids[0] + (f" +{len(ids) - 1}" if len(ids) > 1 else "")
-        future = analyse_batch.submit(sources, self.lexicon, label)
-        self.analysing.append((sources, future))
+        self.analysing.append((sources, submit_batch(sources, self.lexicon)))
 
     def fail(self, vault: Path, candidate: Candidate, error: BaseException, now: str) -> None:
         fields = {
@@ -115,9 +113,8 @@ def fetch_all(
             progress.fail(vault, candidate, result, now)
         else:
             read[candidate.video_id] = result
-    sizes = {video_id: _size(source) for video_id, source in read.items()}
-    for batch in policy.batches(sizes, default_workers()):
-        progress.analyse([read[video_id] for video_id in batch])
+    for batch in in_batches(list(read.values())):
+        progress.analyse(batch)
 
     fetch = fetch_source if retries is None else fetch_source.with_options(retries=retries)
     proxy = ProxySettings.from_env()
@@ -132,6 +129,20 @@ def fetch_all(
             progress.fail(vault, candidate, fetched, now)
         else:
             progress.analyse([fetched])
+
+
+def in_batches(sources: Sequence[Source]) -> list[list[Source]]:
+    """Sources in batches of about equal size, one extraction task each (`policy.batches`)."""
+    by_id = {source.meta.video_id: source for source in sources}
+    sizes = {video_id: _size(source) for video_id, source in by_id.items()}
+    return [[by_id[v] for v in batch] for batch in policy.batches(sizes, default_workers())]
+
+
+def submit_batch(sources: list[Source], lexicon: LexiconRef) -> PrefectFuture[list[AnalysisResult]]:
+    """One extraction task for a batch, on the flow's task runner."""
+    ids = [source.meta.video_id for source in sources]
+    label = ids[0] + (f" +{len(ids) - 1}" if len(ids) > 1 else "")
+    return analyse_batch.submit(sources, lexicon, label)
 
 
 def _read(request: Request, vault: Path) -> Source | BaseException:

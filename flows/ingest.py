@@ -8,8 +8,9 @@ from prefect import flow
 from prefect.artifacts import create_markdown_artifact
 
 from flows.tasks import analyse_video, fetch_source, learn_vault, save_to_cache, write_notes
-from tubewiki.pipeline import Request, RunReport
+from tubewiki.pipeline import Request, RunReport, unchanged
 from tubewiki.report import run_markdown
+from tubewiki.settled import settled_by
 from tubewiki.youtube import ProxySettings, parse_video_id
 
 
@@ -45,6 +46,9 @@ def ingest_video(
     )
     root = Path(vault)
     source = fetch_source(request, root, ProxySettings.from_env())
+    if not force and (run_id := settled_by(root, source)):
+        print(f"{request.video_id}: unchanged since run {run_id}; nothing to do")
+        return unchanged(source, run_id)
     item = analyse_video(source, learn_vault(root))  # a corrupt note stops the run here
     save_to_cache(root, source)
     report = write_notes(root, [(source, item)], force=force)

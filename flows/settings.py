@@ -24,13 +24,15 @@ def apply_defaults() -> None:
 
 
 @contextmanager
-def local_run() -> Iterator[None]:
+def local_run(temporary: bool | None = None) -> Iterator[None]:
     """Flow runs started in this block send no heartbeats to Prefect's temporary server.
 
     Heartbeats let a server mark a crashed run, but the temporary server dies
     with this process, so nobody reads them; and every flow run waits up to a
     second for its heartbeat thread to stop, most of a short run's overhead.
-    With a configured server (PREFECT_API_URL) they stay on.
+    With a configured server they stay on. `temporary` says whether the API is
+    a temporary server (`flows.server` starts one and sets PREFECT_API_URL to
+    it); by default, whether no PREFECT_API_URL is set, so Prefect starts one.
     """
     from prefect.settings import (
         PREFECT_FLOWS_HEARTBEAT_FREQUENCY,
@@ -38,7 +40,9 @@ def local_run() -> Iterator[None]:
         temporary_settings,
     )
 
-    if get_current_settings().api.url:
+    if temporary is None:
+        temporary = not get_current_settings().api.url
+    if not temporary:
         yield
         return
     with temporary_settings(updates={PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}):

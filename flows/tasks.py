@@ -17,7 +17,8 @@ from tubewiki import cache, pipeline
 from tubewiki.cache import Source
 from tubewiki.errors import TubewikiError
 from tubewiki.ledger import RunKind
-from tubewiki.pipeline import AnalysisResult, Lexicon, Request, RunReport
+from tubewiki.lexicon_ref import LexiconRef, share
+from tubewiki.pipeline import AnalysisResult, Request, RunReport
 from tubewiki.plan import VideoInput
 from tubewiki.youtube import ProxySettings
 
@@ -62,18 +63,19 @@ def save_to_cache(vault: Path, source: Source) -> None:
 
 
 @task(cache_policy=NO_CACHE)
-def learn_vault(vault: Path) -> Lexicon:
-    return pipeline.learn(vault)
+def learn_vault(vault: Path) -> LexiconRef:
+    """The vault's lexicon, by reference: Prefect never walks or pickles 10k entities."""
+    return share(vault, pipeline.learn(vault))
 
 
 @task(task_run_name="analyse {source.meta.video_id}", cache_policy=NO_CACHE)
-def analyse_video(source: Source, lexicon: Lexicon) -> VideoInput:
-    return pipeline.analyse(source, lexicon)
+def analyse_video(source: Source, lexicon: LexiconRef) -> VideoInput:
+    return pipeline.analyse(source, lexicon.load())
 
 
 @task(task_run_name="analyse {label}", cache_policy=NO_CACHE)
-def analyse_batch(sources: list[Source], lexicon: Lexicon, label: str) -> list[AnalysisResult]:
-    return pipeline.analyse_each(sources, lexicon)
+def analyse_batch(sources: list[Source], lexicon: LexiconRef, label: str) -> list[AnalysisResult]:
+    return pipeline.analyse_each(sources, lexicon.load())
 
 
 @task(cache_policy=NO_CACHE)

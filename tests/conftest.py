@@ -52,6 +52,14 @@ def make_transcript() -> MakeTranscript:
     return build_transcript
 
 
+@pytest.fixture(autouse=True)
+def _own_state_dir(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No test sees (or starts) the user's `tubewiki server`: state goes to a temp folder."""
+    monkeypatch.setenv("TUBEWIKI_STATE_DIR", str(tmp_path_factory.mktemp("state")))
+
+
 @pytest.fixture(scope="session")
 def prefect_harness() -> Iterator[None]:
     """One temporary Prefect API for every flow run of the session."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import os
+import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -20,9 +21,12 @@ from tubewiki.cli_common import (
     console,
     existing_vault,
     flow_session,
+    leave,
     print_report,
     user_errors,
+    warm_pool,
 )
+from tubewiki.cli_server import server_app
 from tubewiki.cli_watch import backfill_command, retry, status, watch_app
 
 log = logging.getLogger(__name__)
@@ -82,6 +86,15 @@ def ingest(
             from tubewiki.transcript_files import read_transcript_file
 
             read_transcript_file(transcript, video_id)  # fail before starting Prefect
+            if not force and (run_id := _settled(video_id, transcript, title, channel, vault)):
+                console.print(
+                    f"{video_id}: already up to date: run {run_id} wrote it from the same "
+                    "transcript with the same tubewiki, and the vault has not changed since "
+                    "(--force runs it anyway)",
+                    highlight=False,
+                    soft_wrap=True,
+                )
+                return
         for var, value in (
             ("TUBEWIKI_PROXY_HTTP", proxy_http),
             ("TUBEWIKI_PROXY_HTTPS", proxy_https),
@@ -90,7 +103,7 @@ def ingest(
         ):
             if value:
                 os.environ[var] = value
-        with flow_session(verbose):
+        with flow_session(verbose, warm=_warm_ingest):
             from flows.ingest import ingest_video
 
             report = ingest_video(
@@ -105,6 +118,28 @@ def ingest(
         print_report(report)
 
 
+def _settled(
+    video_id: str, transcript: Path, title: str | None, channel: str | None, vault: Path
+) -> str | None:
+    """The run an ingest of a local file would only repeat (`tubewiki.settled`), if any."""
+    from tubewiki.journal import STATE_DIR
+    from tubewiki.pipeline import Request, acquire
+    from tubewiki.settled import SETTLED_DIR, settled_by
+
+    if not (vault / STATE_DIR / SETTLED_DIR).is_dir():
+        return None  # nothing recorded; and reading the cache would create the vault
+    source = acquire(Request(video_id, transcript, title, channel), vault=vault)
+    return settled_by(vault, source)
+
+
+def _warm_ingest() -> None:
+    """What an ingest needs, loaded while Prefect's temporary server starts."""
+    import flows.ingest  # noqa: F401
+    from tubewiki.nlp import load_nlp
+
+    load_nlp()
+
+
 @app.command()
 def rebuild(
     vault: VaultOption = Path("notes"),
@@ -114,7 +149,7 @@ def rebuild(
     """Re-render every note from the cached transcripts, with no network."""
     with user_errors():
         existing_vault(vault)
-        with flow_session(verbose):
+        with flow_session(verbose, warm=warm_pool):
             from flows.rebuild import rebuild_vault
 
             report = rebuild_vault(vault=str(vault), force=force)
@@ -241,5 +276,22 @@ app.command(name="status")(status)
 app.command(name="retry")(retry)
 app.command(name="backfill")(backfill_command)
 
+app.add_typer(server_app, name="server")
+
+
+def main() -> None:
+    """The `tubewiki` console script: the app, then a fast exit (`cli_common.leave`)."""
+    try:
+        app(prog_name="tubewiki")
+    except SystemExit as exc:
+        code = exc.code
+    else:
+        code = 0
+    if code is not None and not isinstance(code, int):
+        sys.stderr.write(f"{code}\n")
+        code = 1
+    leave(code or 0)
+
+
 if __name__ == "__main__":  # `python -m tubewiki.cli`
-    app(prog_name="tubewiki")
+    main()

@@ -6,11 +6,13 @@ internals and `python -m tubewiki.cli` works.
 
 from __future__ import annotations
 
+import logging
 import os
-from collections.abc import Iterator
-from contextlib import contextmanager
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, NoReturn
 
 import typer
 from rich.console import Console
@@ -53,14 +55,65 @@ def user_errors() -> Iterator[None]:
 
 
 @contextmanager
-def flow_session(verbose: bool) -> Iterator[None]:
+def flow_session(verbose: bool, warm: Callable[[], object] | None = None) -> Iterator[None]:
     """Prefect as the commands run it: quiet, since Prefect logs tracebacks of failed
-    tasks and the CLI prints its own one-line errors, and set up by `flows.settings`."""
-    os.environ.setdefault("PREFECT_LOGGING_LEVEL", "INFO" if verbose else "CRITICAL")
-    from flows.settings import local_run
+    tasks and the CLI prints its own one-line errors, and set up by `flows.settings`.
 
-    with local_run():
-        yield
+    The API is chosen first (`flows.server`): a temporary server starts before
+    Prefect is imported, and `warm` (imports, the spaCy load) runs while it
+    starts; the block begins once the server answers.
+    """
+    os.environ.setdefault("PREFECT_LOGGING_LEVEL", "INFO" if verbose else "CRITICAL")
+    from flows.server import prefect_api
+
+    with prefect_api() as api:
+        from flows.settings import local_run
+
+        with local_run(temporary=api.temporary is not None):
+            if warm is not None:
+                warm()
+            api.wait()
+            try:
+                yield
+            finally:
+                if api.temporary is None:
+                    _drain_prefect()
+
+
+def warm_pool() -> None:
+    """Start the extraction workers' fork server (it loads spaCy) while Prefect's
+    temporary server starts: the `warm` of commands that run the process pool."""
+    from flows.workers import start_worker_server
+
+    start_worker_server()
+
+
+def _drain_prefect() -> None:
+    """Send Prefect's queued logs and events to a server that outlives this process.
+
+    A temporary server dies with us, so what it would get is dropped instead."""
+    from prefect.events.worker import EventsWorker
+    from prefect.logging.handlers import APILogWorker
+
+    with suppress(Exception):
+        APILogWorker.drain_all(timeout=5)
+    with suppress(Exception):
+        EventsWorker.drain_all(timeout=5)
+
+
+def leave(code: int) -> NoReturn:
+    """End the process without the interpreter's teardown, once everything is flushed.
+
+    Freeing spaCy's and Prefect's objects one by one takes about a second and
+    writes nothing: by now the vault and its ledger are committed and closed,
+    Prefect's queues drained (`flow_session`) and the temporary server told to
+    stop. Only logging and stdio are left to flush.
+    """
+    logging.shutdown()
+    for stream in (sys.stdout, sys.stderr):
+        with suppress(Exception):
+            stream.flush()
+    os._exit(code)
 
 
 def check_vault(vault: Path) -> None:

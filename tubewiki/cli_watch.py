@@ -190,12 +190,10 @@ def backfill_command(
     with base.user_errors():
         base.check_vault(vault)
         sources_from_path(path)  # fail before starting Prefect
-        with base.flow_session(verbose):
+        local = task_runner is TaskRunnerName.process
+        with base.flow_session(verbose, warm=base.warm_pool if local else None):
             from flows.backfill import backfill, on_runner
-            from flows.workers import start_worker_server
 
-            if task_runner is TaskRunnerName.process:
-                start_worker_server()  # loads spaCy while Prefect's temporary server starts
             run = on_runner(backfill, task_runner.value, dask_address)
             report = run(path=str(path), vault=str(vault))
         _print_batch(report)

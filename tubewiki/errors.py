@@ -77,3 +77,9 @@ class ConfigError(TubewikiError):
     """A bad setting or watchlist entry."""
 
     exit_code = 10
+
+
+class ServerError(TubewikiError):
+    """Prefect's server did not start or answer: the flow never ran."""
+
+    exit_code = 11

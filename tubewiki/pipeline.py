@@ -16,7 +16,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from tubewiki import cache, journal
+from tubewiki import cache, journal, settled
 from tubewiki.cache import Source
 from tubewiki.errors import TubewikiError
 from tubewiki.extract import extract, title_names
@@ -195,10 +195,12 @@ def write(
 
     videos = [item.meta.video_id for _, item in items]
 
-    def remember() -> None:
+    def remember(report: RunReport) -> None:
         seq = cache.next_learned_seq(vault)
         for video_id, forms in learned.items():
             cache.save_learned(vault, video_id, forms, seq=seq)
+        if kind == "ingest" and len(items) == 1 and not force and not report.conflicts:
+            settled.record(vault, items[0][0], report.run_id)  # the last write of the run
 
     report = apply(vault, kind, edit, videos=videos, lock_timeout=lock_timeout, then=remember)
     with Ledger.open(vault) as ledger:
@@ -223,11 +225,11 @@ def apply(
     *,
     videos: Sequence[str] = (),
     lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
-    then: Callable[[], None] | None = None,
+    then: Callable[[RunReport], None] | None = None,
 ) -> RunReport:
     """Every change to a vault goes through here: lock, recover, edit, record, commit.
 
-    `then` runs after the commit, still under the lock.
+    `then` runs after the commit, still under the lock, with the run's report.
     """
     with journal.vault_lock(vault, timeout=lock_timeout):
         recovered = _recover(vault)
@@ -273,7 +275,7 @@ def apply(
                 ledger.finish_run(run_id, "failed", error=str(exc) or type(exc).__name__)
                 raise
         if then is not None:
-            then()
+            then(report)
     return report
 
 
@@ -287,9 +289,16 @@ def ingest(
 ) -> RunReport:
     """The whole job for one video, without Prefect."""
     source = acquire(request, vault=vault, proxy=proxy)
+    if not force and (run_id := settled.settled_by(vault, source)):
+        return unchanged(source, run_id)
     item = analyse(source, learn(vault))  # reads every note first: a bad one stops the run
     cache.save(vault, source)
     return write(vault, [(source, item)], force=force, lock_timeout=lock_timeout)
+
+
+def unchanged(source: Source, run_id: str) -> RunReport:
+    """The report of an ingest skipped because run `run_id` already wrote its result."""
+    return RunReport(run_id=run_id, kind="ingest", videos=(source.meta.video_id,))
 
 
 def rebuild_sources(vault: Path) -> list[Source]:

@@ -16,7 +16,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING
 
 from tubewiki.extract.entities import learnable_forms, surface_form
-from tubewiki.nlp import RULER, load_nlp
+from tubewiki.nlp import RULER, load_nlp, patterns_in, set_ruler_patterns
 from tubewiki.transcript import TimedText
 from tubewiki.types import KeyTerm, KnownEntity, Parsed, RawMention, Sentence, TermHit
 
@@ -104,14 +104,10 @@ def ruler_patterns(known: Iterable[KnownEntity]) -> list[dict[str, str]]:
     ]
 
 
-def configure_ruler(nlp: Language, known: Sequence[KnownEntity]) -> bool:
-    """Load the vault's names into the ruler; False when there are none."""
-    ruler = nlp.get_pipe(RULER)
-    ruler.clear()  # type: ignore[attr-defined]
+def configure_ruler(nlp: Language, known: Sequence[KnownEntity], text: str | None = None) -> bool:
+    """Load the vault's names into the ruler (those that can occur in `text`); False if none."""
     patterns = ruler_patterns(known)
-    if patterns:
-        ruler.add_patterns(patterns)  # type: ignore[attr-defined]
-    return bool(patterns)
+    return set_ruler_patterns(nlp, patterns if text is None else patterns_in(patterns, text))
 
 
 def parse(
@@ -130,7 +126,7 @@ def parse(
     # The ruler belongs to the process-wide pipeline: a Dask worker running
     # several threads must not load one video's names while another parses.
     with _PIPELINE_LOCK:
-        has_patterns = configure_ruler(nlp, known)
+        has_patterns = configure_ruler(nlp, known, timed.text)
         with nlp.select_pipes(disable=[] if has_patterns else [RULER]):
             piped = nlp.pipe((chunk for _, chunk in chunks), batch_size=batch_size)
             for (offset, _), doc in zip(chunks, piped, strict=True):
