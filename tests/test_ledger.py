@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tubewiki.errors import ReviewError, VaultError
+from tubewiki.errors import ReviewError, StateError, VaultError
 from tubewiki.journal import STATE_DIR
 from tubewiki.ledger import LEDGER_FILE, SCHEMA_VERSION, ChangeRow, Ledger, VideoRow
 
@@ -225,7 +225,7 @@ def test_open_creates_the_schema_in_the_state_dir_and_persists(tmp_path: Path) -
     assert path.is_file() and not path.name.endswith(".md")
     db = sqlite3.connect(path)
     assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
-    assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert db.execute("PRAGMA journal_mode").fetchone()[0] == "delete"  # readers leave no files
     db.close()
     with Ledger.open(tmp_path) as ledger:
         assert ledger.run("last").run_id == run_id
@@ -240,8 +240,9 @@ def test_a_newer_schema_is_refused(tmp_path: Path) -> None:
         Ledger(path)
 
 
-def test_a_corrupt_ledger_is_a_vault_error(tmp_path: Path) -> None:
+def test_a_corrupt_ledger_is_a_state_error(tmp_path: Path) -> None:
     path = tmp_path / "ledger.sqlite"
     path.write_bytes(b"this is not a database" * 100)
-    with pytest.raises(VaultError, match="cannot open the ledger"):
+    with pytest.raises(StateError, match=r"is damaged .*tubewiki doctor") as caught:
         Ledger(path)
+    assert caught.value.exit_code == 13

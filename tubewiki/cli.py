@@ -75,7 +75,7 @@ def ingest(
     """Ingest one video into the vault, through the ingest-video Prefect flow."""
     from tubewiki.youtube import parse_video_id
 
-    with user_errors():
+    with user_errors(verbose):
         video_id = parse_video_id(video)
         check_vault(vault)
         if transcript is not None:
@@ -112,7 +112,7 @@ def rebuild(
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Show Prefect's logs.")] = False,
 ) -> None:
     """Re-render every note from the cached transcripts, with no network."""
-    with user_errors():
+    with user_errors(verbose):
         existing_vault(vault)
         with flow_session(verbose):
             from flows.rebuild import rebuild_vault

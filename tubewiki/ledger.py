@@ -27,8 +27,15 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal, Self, get_args
 
-from tubewiki.errors import ReviewError, VaultError
-from tubewiki.journal import state_dir
+from tubewiki.errors import (
+    DiskError,
+    ReviewError,
+    StateError,
+    TubewikiError,
+    VaultError,
+    VaultLockedError,
+)
+from tubewiki.journal import STATE_DIR, state_dir
 
 log = logging.getLogger(__name__)
 
@@ -141,26 +148,76 @@ def format_time(moment: datetime) -> str:
 class Ledger:
     """An open ledger; use `Ledger.open(vault)` as a context manager."""
 
-    def __init__(self, path: Path, clock: Callable[[], str] = utc_now) -> None:
+    def __init__(
+        self, path: Path, clock: Callable[[], str] = utc_now, *, readonly: bool = False
+    ) -> None:
         self.path = path
         self.clock = clock
         self._lock = threading.RLock()
         try:
-            self._db = sqlite3.connect(
-                path, timeout=BUSY_TIMEOUT_S, isolation_level=None, check_same_thread=False
-            )
+            if readonly:
+                self._db = _connect_readonly(path)
+            else:
+                _refuse_empty(path)
+                self._db = sqlite3.connect(
+                    path, timeout=BUSY_TIMEOUT_S, isolation_level=None, check_same_thread=False
+                )
             self._db.row_factory = sqlite3.Row
             self._db.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
-            self._db.execute("PRAGMA journal_mode = WAL")
+            if readonly:
+                self._check_readable()
+                return
+            # A rollback journal, not WAL: readers then open the file with
+            # `mode=ro` without leaving -wal/-shm files behind, even on a
+            # read-only mount.
+            self._db.execute("PRAGMA journal_mode = DELETE")
             self._db.execute("PRAGMA synchronous = FULL")
             self._db.execute("PRAGMA foreign_keys = ON")
             self._migrate()
-        except sqlite3.DatabaseError as exc:
-            raise VaultError(f"cannot open the ledger '{path}': {exc}") from exc
+        except sqlite3.Error as exc:
+            raise ledger_error(exc, path) from exc
 
     @classmethod
     def open(cls, vault: Path) -> Ledger:
-        return cls(state_dir(vault) / LEDGER_FILE)
+        """Open for writing, creating the ledger of a new vault; never replaces a lost one."""
+        path = state_dir(vault) / LEDGER_FILE
+        if not path.exists() and _has_history(vault):
+            raise StateError(
+                f"the ledger '{path}' is missing, but videos were ingested into this vault; "
+                f"restore it from a backup, or run `tubewiki doctor --repair --vault {vault}` "
+                "to start a new one"
+            )
+        return cls(path)
+
+    @classmethod
+    def read(cls, vault: Path) -> Ledger:
+        """Open only to read (for `runs`, `review`, `status`): nothing on disk changes.
+
+        A vault nothing was ingested into reads as an empty ledger; a missing,
+        empty or damaged one where videos were ingested is a `StateError`.
+        """
+        path = vault / STATE_DIR / LEDGER_FILE
+        if path.exists():
+            _refuse_empty(path)
+            return cls(path, readonly=True)
+        if _has_history(vault):
+            raise StateError(
+                f"the ledger '{path}' is missing, but videos were ingested into this vault; "
+                f"run `tubewiki doctor --vault {vault}` to see how to repair it"
+            )
+        empty = cls(Path(":memory:"))
+        empty.path = path
+        return empty
+
+    def _check_readable(self) -> None:
+        version = int(self._db.execute("PRAGMA user_version").fetchone()[0])
+        if version != SCHEMA_VERSION:
+            newer = version > SCHEMA_VERSION
+            raise StateError(
+                f"the ledger '{self.path}' has schema {version}, not {SCHEMA_VERSION}; "
+                + ("upgrade tubewiki" if newer else "run any writing command once to upgrade it")
+            )
+        self._db.execute("SELECT count(*) FROM runs").fetchone()
 
     def close(self) -> None:
         with self._lock:
@@ -365,18 +422,27 @@ class Ledger:
         with self._lock:
             try:
                 self._db.execute("BEGIN IMMEDIATE")
-            except sqlite3.OperationalError as exc:
-                raise VaultError(f"the ledger '{self.path}' is busy or unwritable: {exc}") from exc
+            except sqlite3.Error as exc:
+                raise ledger_error(exc, self.path) from exc
             try:
                 yield self._db
-            except BaseException:
-                self._db.execute("ROLLBACK")
+                self._db.execute("COMMIT")
+            except BaseException as exc:
+                if self._db.in_transaction:
+                    try:
+                        self._db.execute("ROLLBACK")
+                    except sqlite3.Error:
+                        log.debug("rolling back the ledger %s failed", self.path)
+                if isinstance(exc, sqlite3.Error):
+                    raise ledger_error(exc, self.path) from exc
                 raise
-            self._db.execute("COMMIT")
 
     def _query(self, sql: str, params: Iterable[Any] = ()) -> list[sqlite3.Row]:
         with self._lock:
-            return list(self._db.execute(sql, tuple(params)).fetchall())
+            try:
+                return list(self._db.execute(sql, tuple(params)).fetchall())
+            except sqlite3.Error as exc:
+                raise ledger_error(exc, self.path) from exc
 
     def _migrate(self) -> None:
         version = int(self._db.execute("PRAGMA user_version").fetchone()[0])
@@ -396,6 +462,59 @@ class Ledger:
                     if statement.strip():
                         db.execute(statement)
             db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+
+
+def _connect_readonly(path: Path) -> sqlite3.Connection:
+    """`mode=ro`, or `immutable=1` where even that cannot open (a read-only mount)."""
+    uri = path.resolve().as_uri()
+    try:
+        db = sqlite3.connect(f"{uri}?mode=ro", uri=True, check_same_thread=False)
+        db.execute("PRAGMA schema_version").fetchone()
+        return db
+    except sqlite3.OperationalError as exc:
+        if "unable to open" not in str(exc) and "readonly" not in str(exc):
+            raise
+    return sqlite3.connect(f"{uri}?immutable=1", uri=True, check_same_thread=False)
+
+
+def _refuse_empty(path: Path) -> None:
+    """A zero-byte ledger lost its history; SQLite would silently start a new one."""
+    if path.is_file() and path.stat().st_size == 0:
+        raise StateError(
+            f"the ledger '{path}' is empty (0 bytes): its history is lost; restore it from a "
+            f"backup, or run `tubewiki doctor --repair --vault {path.parent.parent}` "
+            "to start a new one"
+        )
+
+
+def _has_history(vault: Path) -> bool:
+    """Whether tubewiki ingested anything here: cached transcripts or learned names."""
+    state = vault / STATE_DIR
+    return any(
+        (state / folder).is_dir() and any((state / folder).glob("*.json"))
+        for folder in ("transcripts", "learned")
+    )
+
+
+def ledger_error(exc: sqlite3.Error, path: Path) -> TubewikiError:
+    """One line for what SQLite says went wrong with the ledger, and what to do."""
+    text = str(exc).lower()
+    if "full" in text:
+        return DiskError(
+            f"the disk refused the ledger '{path}': {exc}; free some disk space and run "
+            "the command again (the vault is unchanged)"
+        )
+    if "readonly" in text or "read-only" in text or "unable to open" in text:
+        return DiskError(
+            f"cannot write the ledger '{path}': {exc}; check that the vault is writable "
+            "(read-only commands such as `tubewiki runs` still work)"
+        )
+    if "locked" in text or "busy" in text:
+        return VaultLockedError(f"the ledger '{path}' is busy: {exc}; try again later")
+    return StateError(
+        f"the ledger '{path}' is damaged ({exc}); run `tubewiki doctor --vault "
+        f"{path.parent.parent}` to see how to repair it"
+    )
 
 
 def _check(value: str, allowed: object, what: str) -> None:

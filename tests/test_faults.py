@@ -1,0 +1,227 @@
+"""Fault injection: every fault gives one line, a documented exit code, and a consistent vault.
+
+Each case breaks something (the disk, the ledger, Prefect's API, the input,
+another editor's note), runs the real command, and checks three things: one
+`error: ...` line on stderr with no traceback, the exit code the README lists,
+and the vault's bytes before and after. Faults the kernel would raise (a full
+disk, a read-only file system) are injected as the same `OSError` at each
+write site, because root in a container ignores permissions and may not mount.
+The ingest command runs `pipeline.ingest` in place of the Prefect flow (the
+`plain_ingest` fixture) so each case takes a second; one case runs the real
+flow against a dead `PREFECT_API_URL`.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner, Result
+
+from tubewiki import pipeline
+from tubewiki.cli import app
+from tubewiki.pipeline import Request
+
+ROOT = Path(__file__).resolve().parents[1]
+FIXTURES = Path(__file__).parent / "fixtures" / "lifecycle"
+TRANSCRIPT_A = FIXTURES / "orbital_freight_story.json"
+TRANSCRIPT_B = FIXTURES / "rideshare_rivals.json"
+VIDEO_A, VIDEO_B = "OrbitalA_01", "OrbitalB_02"
+CHANNEL = "Launch Ledger"
+ENV: dict[str, str | None] = {"COLUMNS": "200", "TUBEWIKI_VAULT": None}
+
+
+# --- helpers ----------------------------------------------------------------------
+
+
+def invoke(*args: str | Path) -> Result:
+    return CliRunner(env=ENV).invoke(app, [str(a) for a in args])
+
+
+def one_line_error(result: Result, code: int) -> str:
+    """Exit `code`, one `error: ...` line on stderr, no traceback; returns the line."""
+    assert result.exit_code == code, (result.exit_code, result.stdout, result.stderr)
+    assert "Traceback" not in result.stdout + result.stderr
+    assert result.stderr.startswith("error: "), result.stderr
+    assert result.stderr.count("\n") == 1, result.stderr
+    return result.stderr
+
+
+def tree(root: Path) -> dict[str, bytes]:
+    """Every file under `root`, state folder included, with its bytes."""
+    return {
+        p.relative_to(root).as_posix(): p.read_bytes()
+        for p in sorted(root.rglob("*"))
+        if p.is_file() and not p.is_symlink()
+    }
+
+
+def notes(root: Path) -> dict[str, bytes]:
+    return {k: v for k, v in tree(root).items() if not k.startswith(".tubewiki/")}
+
+
+def ingest_args(vault: Path, video: str = VIDEO_A, transcript: Path = TRANSCRIPT_A) -> list[Any]:
+    return [
+        "ingest", video, "--transcript", transcript, "--title", f"Talk {video}",
+        "--channel", CHANNEL, "--vault", vault,
+    ]  # fmt: skip
+
+
+@pytest.fixture
+def plain_ingest(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`tubewiki ingest` runs the same stages as the flow, without starting Prefect."""
+    import flows.ingest
+
+    def ingest_video(**kw: Any) -> pipeline.RunReport:
+        request = Request(
+            video_id=kw["video"],
+            transcript_file=Path(kw["transcript"]) if kw["transcript"] else None,
+            title=kw["title"],
+            channel=kw["channel"],
+        )
+        return pipeline.ingest(request, Path(kw["vault"]), force=kw["force"])
+
+    monkeypatch.setattr(flows.ingest, "ingest_video", ingest_video)
+
+
+@pytest.fixture(scope="module")
+def one_video(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    vault = tmp_path_factory.mktemp("one") / "vault"
+    pipeline.ingest(Request(VIDEO_A, TRANSCRIPT_A, title=f"Talk {VIDEO_A}", channel=CHANNEL), vault)
+    return vault
+
+
+@pytest.fixture
+def vault(one_video: Path, tmp_path: Path) -> Path:
+    """A fresh copy of a vault holding one ingested video."""
+    copy = tmp_path / "vault"
+    shutil.copytree(one_video, copy)
+    return copy
+
+
+# --- the ledger -------------------------------------------------------------------
+
+
+def garble(path: Path) -> None:
+    data = bytearray(path.read_bytes())
+    data[100 : 100 + 4096] = b"A" * 4096
+    path.write_bytes(bytes(data))
+
+
+@pytest.mark.parametrize("command", [["runs"], ["review", "last"], ["status"]])
+def test_garbled_ledger_is_one_line_exit_13(vault: Path, command: list[str]) -> None:
+    garble(vault / ".tubewiki" / "ledger.sqlite")
+    before = tree(vault)
+    message = one_line_error(invoke(*command, "--vault", vault), 13)
+    assert "ledger.sqlite' is damaged" in message and "tubewiki doctor" in message
+    assert tree(vault) == before
+
+
+def test_garbled_ledger_stops_an_ingest_with_the_vault_unchanged(
+    vault: Path, plain_ingest: None
+) -> None:
+    garble(vault / ".tubewiki" / "ledger.sqlite")
+    before = tree(vault)
+    one_line_error(invoke(*ingest_args(vault, VIDEO_B, TRANSCRIPT_B)), 13)
+    assert tree(vault) == before
+
+
+# --- Prefect ----------------------------------------------------------------------
+
+
+def test_dead_prefect_api_is_one_line_exit_11(tmp_path: Path) -> None:
+    """The real flow, in a child process, against a port nothing listens on."""
+    vault = tmp_path / "vault"
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(ROOT),
+        "PREFECT_API_URL": "http://127.0.0.1:9/api",
+        "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+        "COLUMNS": "200",
+    }
+    env.pop("PREFECT_LOGGING_LEVEL", None)
+    done = subprocess.run(
+        [sys.executable, "-m", "tubewiki.cli", *map(str, ingest_args(vault))],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 11, done.stderr
+    assert done.stderr.startswith("error: Prefect could not run the flow: Failed to reach API")
+    assert done.stderr.count("\n") == 1, done.stderr  # no EventsWorker warning after it
+    assert done.stdout == ""
+    assert not vault.exists()
+
+
+def test_zero_byte_ledger_is_reported_not_replaced(vault: Path, plain_ingest: None) -> None:
+    (vault / ".tubewiki" / "ledger.sqlite").write_bytes(b"")
+    before = tree(vault)
+    message = one_line_error(invoke("review", "--vault", vault), 13)
+    assert "is empty (0 bytes)" in message
+    one_line_error(invoke(*ingest_args(vault, VIDEO_B, TRANSCRIPT_B)), 13)
+    assert tree(vault) == before
+
+
+def test_missing_ledger_is_reported_not_replaced(vault: Path, plain_ingest: None) -> None:
+    (vault / ".tubewiki" / "ledger.sqlite").unlink()
+    before = tree(vault)
+    assert "is missing" in one_line_error(invoke("runs", "--vault", vault), 13)
+    assert "is missing" in one_line_error(invoke(*ingest_args(vault, VIDEO_B, TRANSCRIPT_B)), 13)
+    assert tree(vault) == before
+
+
+# --- real file systems: a small tmpfs, read-only or full --------------------------------
+
+
+@pytest.fixture
+def mount(tmp_path: Path) -> Iterator[Path]:
+    """An empty 4 MB tmpfs, unmounted afterwards; skipped where we may not mount."""
+    point = tmp_path / "mnt"
+    point.mkdir()
+    done = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", str(point)],
+        capture_output=True,
+        check=False,
+    )
+    if done.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here: {done.stderr.decode().strip()}")
+    try:
+        yield point
+    finally:
+        subprocess.run(["umount", "-l", str(point)], check=False)
+
+
+def remount(point: Path, option: str) -> None:
+    subprocess.run(["mount", "-o", f"remount,{option}", str(point)], check=True)
+
+
+@pytest.mark.parametrize("command", [["runs"], ["review", "last"], ["status"]])
+def test_read_only_vault_can_be_inspected(one_video: Path, mount: Path, command: list[str]) -> None:
+    vault = mount / "vault"
+    shutil.copytree(one_video, vault)
+    remount(mount, "ro")
+    before = tree(vault)
+    result = invoke(*command, "--vault", vault)
+    assert result.exit_code == 0, result.stderr
+    assert VIDEO_A in result.stdout or "run " in result.stdout
+    assert tree(vault) == before
+
+
+def test_read_only_vault_refuses_an_ingest_in_one_line(
+    one_video: Path, mount: Path, plain_ingest: None
+) -> None:
+    vault = mount / "vault"
+    shutil.copytree(one_video, vault)
+    remount(mount, "ro")
+    before = tree(vault)
+    message = one_line_error(invoke(*ingest_args(vault, VIDEO_B, TRANSCRIPT_B)), 12)
+    assert "Read-only file system" in message and "read-only" in message
+    assert tree(vault) == before
