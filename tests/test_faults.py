@@ -225,3 +225,53 @@ def test_read_only_vault_refuses_an_ingest_in_one_line(
     message = one_line_error(invoke(*ingest_args(vault, VIDEO_B, TRANSCRIPT_B)), 12)
     assert "Read-only file system" in message and "read-only" in message
     assert tree(vault) == before
+
+
+# --- odd input: refused while the transcript is read, before anything is stored ----------
+
+
+def _json_transcript(path: Path, body: str) -> Path:
+    path.write_text(body, encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize(
+    ("body", "says"),
+    [
+        ('[{"text": "Big.", "start": 1e308, "duration": 1}]', "between 0 and 100 hours"),
+        ('[{"text": "Late.", "start": 360000, "duration": 1}]', "between 0 and 100 hours"),
+        ('[{"text": "Long.", "start": 0, "duration": 1e400}]', "not a number of seconds"),
+        ('[{"text": "Huge.", "start": 1' + "0" * 400 + "}]", "not a number of seconds"),
+        ('[{"text": "Digits.", "start": ' + "9" * 5001 + "}]", "cannot be read as JSON"),
+        ("[" * 100_000 + "]" * 100_000, "cannot be read as JSON"),
+        ('[{"text": "' + "word " * 4_000_000 + '", "start": 0}]', "characters, more than"),
+        ('[{"text": "a", "start": 1}' + ', {"text": "a", "start": 1}' * 200_000 + "]", "entries"),
+    ],
+    ids=["1e308", "100h", "inf", "big-int", "5001-digits", "nested", "20MB-snippet", "count"],
+)
+def test_odd_numbers_and_sizes_are_refused_exit_3(
+    vault: Path, tmp_path: Path, body: str, says: str
+) -> None:
+    transcript = _json_transcript(tmp_path / "odd.json", body)
+    before = tree(vault)
+    message = one_line_error(invoke(*ingest_args(vault, VIDEO_B, transcript)), 3)
+    assert says in message and "odd.json" in message
+    assert tree(vault) == before
+
+
+def test_srt_past_100_hours_is_refused(vault: Path, tmp_path: Path) -> None:
+    srt = tmp_path / "late.srt"
+    srt.write_text("1\n277777777:46:49,000 --> 277777777:46:50,000\nToo late.\n", "utf-8")
+    before = tree(vault)
+    message = one_line_error(invoke(*ingest_args(vault, VIDEO_B, srt)), 3)
+    assert "between 0 and 100 hours" in message
+    assert tree(vault) == before
+
+
+def test_a_cached_transcript_out_of_bounds_is_named(vault: Path) -> None:
+    cached = vault / ".tubewiki" / "transcripts" / f"{VIDEO_A}.json"
+    cached.write_text(cached.read_text("utf-8").replace('"start": 0', '"start": 1e308', 1))
+    before = tree(vault)
+    message = one_line_error(invoke("rebuild", "--vault", vault), 13)
+    assert f"cached transcript '{cached}' is corrupt" in message
+    assert tree(vault) == before

@@ -13,8 +13,9 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from tubewiki.errors import VaultError
+from tubewiki.errors import StateError, TranscriptFileError, one_line
 from tubewiki.journal import state_dir
+from tubewiki.limits import check_snippets
 from tubewiki.types import Chapter, Snippet, Transcript, TranscriptKind, VideoMeta
 
 CACHE_DIR = "transcripts"
@@ -62,6 +63,7 @@ def from_json(text: str) -> Source:
     snippets = tuple(
         Snippet(str(s["text"]), float(s["start"]), float(s["duration"])) for s in data["snippets"]
     )
+    check_snippets(snippets, f"cached transcript of {video_id}")
     kind = TranscriptKind(data.get("kind", "file"))
     return Source(meta, Transcript(video_id, snippets, data.get("language", "en"), kind))
 
@@ -85,9 +87,10 @@ def load(vault: Path, video_id: str) -> Source | None:
         return None
     try:
         return from_json(path.read_text(encoding="utf-8"))
-    except (ValueError, KeyError, TypeError) as exc:
-        raise VaultError(
-            f"cached transcript '{path}' is corrupt ({exc}); delete it and ingest the video again"
+    except (ValueError, KeyError, TypeError, OverflowError, TranscriptFileError) as exc:
+        raise StateError(
+            f"cached transcript '{path}' is corrupt ({one_line(str(exc), 160)}); "
+            "delete it and ingest the video again"
         ) from exc
 
 
@@ -144,7 +147,7 @@ def load_learned(vault: Path) -> dict[str, Learned]:
             data = json.loads(path.read_text(encoding="utf-8"))
             learned[path.stem] = Learned(int(data["seq"]), dict(data["forms"]))
         except (ValueError, KeyError, TypeError) as exc:
-            raise VaultError(
+            raise StateError(
                 f"'{path}' is corrupt ({exc}); delete it and run `tubewiki rebuild`"
             ) from exc
     return learned

@@ -34,6 +34,7 @@ from tubewiki.errors import (
     TubewikiError,
     one_line,
 )
+from tubewiki.limits import check_snippets
 from tubewiki.types import Chapter, Snippet, Transcript, TranscriptKind, VideoMeta
 
 log = logging.getLogger(__name__)
@@ -245,6 +246,7 @@ def fetch_transcript(
             f"the {track.language_code} transcript of video {video_id} is empty; "
             "provide a transcript file instead"
         )
+    check_snippets(snippets, f"the {track.language_code} transcript of video {video_id}")
     kind = TranscriptKind.GENERATED if track.is_generated else TranscriptKind.MANUAL
     log.info("fetched %s %s transcript of %s", kind, track.language_code, video_id)
     return Transcript(video_id=video_id, snippets=snippets, language=track.language_code, kind=kind)
