@@ -14,6 +14,7 @@ flow against a dead `PREFECT_API_URL`.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -24,9 +25,11 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner, Result
 
+from tests.vaults import check_notes
 from tubewiki import pipeline
 from tubewiki.cli import app
 from tubewiki.pipeline import Request
+from tubewiki.sanitize import safe_text
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = Path(__file__).parent / "fixtures" / "lifecycle"
@@ -71,6 +74,15 @@ def ingest_args(vault: Path, video: str = VIDEO_A, transcript: Path = TRANSCRIPT
         "ingest", video, "--transcript", transcript, "--title", f"Talk {video}",
         "--channel", CHANNEL, "--vault", vault,
     ]  # fmt: skip
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _prefect_logs_outside_the_runner() -> None:
+    """Bind Prefect's log handler to the real stderr before CliRunner swaps it (see test_cli)."""
+    import flows  # noqa: F401  (analytics off before Prefect reads settings)
+
+    os.environ.setdefault("PREFECT_LOGGING_LEVEL", "CRITICAL")
+    import prefect.main  # noqa: F401
 
 
 @pytest.fixture
@@ -275,3 +287,44 @@ def test_a_cached_transcript_out_of_bounds_is_named(vault: Path) -> None:
     message = one_line_error(invoke("rebuild", "--vault", vault), 13)
     assert f"cached transcript '{cached}' is corrupt" in message
     assert tree(vault) == before
+
+
+# --- hostile titles and channel names ----------------------------------------------------
+
+HOSTILE = re.compile(
+    "<img|<script|[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u202a-\u202e\u2066-\u2069]"
+)
+RESERVED = {"con", "prn", "aux", "nul", *(f"{s}{n}" for s in ("com", "lpt") for n in range(10))}
+
+
+@pytest.mark.parametrize(
+    ("title", "channel"),
+    [
+        ("Nice video <img src=x onerror=alert(document.cookie)>", "Launch <script>x()</script>"),
+        ("Bell\x07 and NUL\x00 and ESC\x1b[31m red", "evil\u202eReversed"),
+        ("Con", "NUL"),
+    ],
+    ids=["html", "control", "reserved"],
+)
+def test_hostile_titles_are_made_safe(
+    tmp_path: Path, plain_ingest: None, title: str, channel: str
+) -> None:
+    vault = tmp_path / "vault"
+    args = ingest_args(vault)
+    args[args.index("--title") + 1] = title
+    args[args.index("--channel") + 1] = channel
+    result = invoke(*args)
+    assert result.exit_code == 0, result.stderr
+    written = notes(vault)
+    assert written
+    for path, data in written.items():
+        assert not HOSTILE.search(data.decode("utf-8")), path
+        assert not {part.removesuffix(".md") for part in path.split("/")} & RESERVED, path
+    check_notes(vault)
+
+
+def test_safe_text_keeps_what_is_harmless() -> None:
+    assert safe_text("A < B &amp; C > D") == "A ‹ B & C › D"
+    assert safe_text("Tab\tand\nnewline") == "Tab and newline"
+    assert safe_text("Ünïcödé 🚀 titles") == "Ünïcödé 🚀 titles"
+    assert safe_text("x" * 400).endswith("…") and len(safe_text("x" * 400)) == 300

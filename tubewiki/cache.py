@@ -16,6 +16,7 @@ from pathlib import Path
 from tubewiki.errors import StateError, TranscriptFileError, one_line
 from tubewiki.journal import state_dir
 from tubewiki.limits import check_snippets
+from tubewiki.sanitize import safe_meta
 from tubewiki.types import Chapter, Snippet, Transcript, TranscriptKind, VideoMeta
 
 CACHE_DIR = "transcripts"
@@ -53,12 +54,14 @@ def to_json(source: Source) -> str:
 def from_json(text: str) -> Source:
     data = json.loads(text)
     video_id = data["video_id"]
-    meta = VideoMeta(
-        video_id=video_id,
-        title=data["title"],
-        channel=data["channel"],
-        channel_id=data.get("channel_id", ""),
-        chapters=tuple(Chapter(float(s), str(t)) for s, t in data.get("chapters", [])),
+    meta = safe_meta(
+        VideoMeta(
+            video_id=video_id,
+            title=data["title"],
+            channel=data["channel"],
+            channel_id=data.get("channel_id", ""),
+            chapters=tuple(Chapter(float(s), str(t)) for s, t in data.get("chapters", [])),
+        )
     )
     snippets = tuple(
         Snippet(str(s["text"]), float(s["start"]), float(s["duration"])) for s in data["snippets"]

@@ -22,6 +22,7 @@ from tubewiki.errors import TubewikiError
 from tubewiki.extract import KnownEntity, extract, title_names
 from tubewiki.ledger import ChangeRow, Ledger, RunKind, RunStatus
 from tubewiki.plan import Edit, SectionReport, VideoInput, plan_video
+from tubewiki.sanitize import safe_meta
 from tubewiki.sections import Outcome
 from tubewiki.transcript import needs_repair, timed_text
 from tubewiki.transcript_files import read_transcript_file
@@ -110,7 +111,7 @@ class RunReport:
 
 
 def acquire(request: Request, *, vault: Path, proxy: ProxySettings | None = None) -> Source:
-    """The raw transcript and metadata: from a local file, or from YouTube."""
+    """The raw transcript and metadata, from a local file or from YouTube, made safe."""
     if request.transcript_file is not None:
         transcript = read_transcript_file(request.transcript_file, request.video_id)
         cached = cache.load(vault, request.video_id)
@@ -119,11 +120,11 @@ def acquire(request: Request, *, vault: Path, proxy: ProxySettings | None = None
             title=request.title or (cached.meta.title if cached else f"Video {request.video_id}"),
             channel=request.channel or (cached.meta.channel if cached else "local"),
         )
-        return Source(meta, transcript)
+        return Source(safe_meta(meta), transcript)
     transcript = fetch_transcript(request.video_id, request.languages, proxy=proxy)
     meta = fetch_metadata(request.video_id, proxy=proxy)
     meta = replace(meta, title=request.title or meta.title, channel=request.channel or meta.channel)
-    return Source(meta, transcript)
+    return Source(safe_meta(meta), transcript)
 
 
 def learn(vault: Path) -> Lexicon:

@@ -35,6 +35,7 @@ from tubewiki.errors import (
     one_line,
 )
 from tubewiki.limits import check_snippets
+from tubewiki.sanitize import safe_meta
 from tubewiki.types import Chapter, Snippet, Transcript, TranscriptKind, VideoMeta
 
 log = logging.getLogger(__name__)
@@ -390,12 +391,14 @@ def fetch_metadata(
         log.debug("metadata fetch for %s failed", video_id, exc_info=True)
         raise _translate_error(err, video_id, proxied=config is not None) from None
     description = str(details.get("shortDescription") or "")
-    return VideoMeta(
-        video_id=video_id,
-        title=str(details.get("title") or video_id),
-        channel=str(details.get("author") or ""),
-        channel_id=str(details.get("channelId") or ""),
-        chapters=parse_chapters(description, _seconds(details.get("lengthSeconds"))),
+    return safe_meta(
+        VideoMeta(
+            video_id=video_id,
+            title=str(details.get("title") or video_id),
+            channel=str(details.get("author") or ""),
+            channel_id=str(details.get("channelId") or ""),
+            chapters=parse_chapters(description, _seconds(details.get("lengthSeconds"))),
+        )
     )
 
 
@@ -459,7 +462,7 @@ def _oembed_meta(client: _Client) -> VideoMeta:
         title, channel = str(data["title"]), str(data.get("author_name") or "")
     except (ValueError, KeyError, TypeError, AttributeError) as err:
         raise _unreadable(client.video_id, err) from None
-    return VideoMeta(video_id=client.video_id, title=title, channel=channel)
+    return safe_meta(VideoMeta(video_id=client.video_id, title=title, channel=channel))
 
 
 def _seconds(value: object) -> float | None:
