@@ -291,9 +291,7 @@ def test_a_cached_transcript_out_of_bounds_is_named(vault: Path) -> None:
 
 # --- hostile titles and channel names ----------------------------------------------------
 
-HOSTILE = re.compile(
-    "<img|<script|[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u202a-\u202e\u2066-\u2069]"
-)
+HOSTILE = re.compile("<img|<script|[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u202a-\u202e\u2066-\u2069]")
 RESERVED = {"con", "prn", "aux", "nul", *(f"{s}{n}" for s in ("com", "lpt") for n in range(10))}
 
 
@@ -328,3 +326,39 @@ def test_safe_text_keeps_what_is_harmless() -> None:
     assert safe_text("Tab\tand\nnewline") == "Tab and newline"
     assert safe_text("Ünïcödé 🚀 titles") == "Ünïcödé 🚀 titles"
     assert safe_text("x" * 400).endswith("…") and len(safe_text("x" * 400)) == 300
+
+
+# --- notes saved by other editors: a BOM, CRLF ---------------------------------------------
+
+INDEX = "launch_ledger/launch_ledger.md"
+MINE = "My own line, which no tool may touch.  \r\n"
+
+
+def _as_other_editor(vault: Path, rel: str) -> bytes:
+    """Re-save a note as Windows Notepad would: BOM, CRLF, and a line of the person's own."""
+    path = vault / rel
+    text = path.read_bytes().decode("utf-8").replace("\n", "\r\n") + "\r\n" + MINE
+    data = b"\xef\xbb\xbf" + text.encode("utf-8")
+    path.write_bytes(data)
+    return data
+
+
+def test_bom_and_crlf_notes_are_recognised_and_kept(vault: Path) -> None:
+    original = _as_other_editor(vault, INDEX)
+    report = pipeline.ingest(
+        Request(VIDEO_B, TRANSCRIPT_B, title=f"Talk {VIDEO_B}", channel=CHANNEL), vault
+    )
+    assert INDEX in report.updated
+    assert sorted(p.name for p in vault.iterdir() if p.is_dir()) == [
+        ".tubewiki",
+        "entities",
+        "launch_ledger",
+    ]  # fmt: skip  (no second channel folder)
+    data = (vault / INDEX).read_bytes()
+    assert data.startswith(b"\xef\xbb\xbf---\r\n")
+    assert b"\n" not in data.replace(b"\r\n", b"")
+    assert MINE.encode() in data
+    assert f"Talk {VIDEO_B}".encode() in data
+    result = invoke("revert", "last", "--vault", vault)
+    assert result.exit_code == 0, result.stderr
+    assert (vault / INDEX).read_bytes() == original

@@ -27,7 +27,7 @@ from tubewiki.sections import Outcome
 from tubewiki.transcript import needs_repair, timed_text
 from tubewiki.transcript_files import read_transcript_file
 from tubewiki.types import TranscriptKind, VideoMeta
-from tubewiki.vault import Vault
+from tubewiki.vault import Vault, read_note
 from tubewiki.youtube import ProxySettings, fetch_metadata, fetch_transcript
 
 log = logging.getLogger(__name__)
@@ -317,7 +317,7 @@ def _settled_status(vault: Path, ledger: Ledger, run_id: str) -> RunStatus:
     """A run that died with no transaction left either landed fully or never began."""
     changes = ledger.changes(run_id)
     landed = all(
-        (vault / c.path).is_file() and (vault / c.path).read_text(encoding="utf-8") == c.after
+        (vault / c.path).is_file() and read_note(vault / c.path) == c.after
         for c in changes
     )
     return "ok" if landed and changes else "rolled_back" if changes else "failed"

@@ -55,7 +55,7 @@ class Vault:
                 if rel.startswith(f"{STATE_DIR}/") or not path.is_file():
                     continue
                 try:
-                    texts[rel] = path.read_text(encoding="utf-8")
+                    texts[rel] = read_note(path)
                 except UnicodeDecodeError as exc:
                     raise VaultError(
                         f"note '{rel}' is not UTF-8 text; convert it or move it out of the vault"
@@ -142,6 +142,11 @@ class Vault:
             if after != before:
                 result.append(NoteChange(path, before, after))
         return result
+
+
+def read_note(path: Path) -> str:
+    """A note's exact text: no newline translation, a byte order mark kept."""
+    return path.read_bytes().decode("utf-8")
 
 
 def as_strings(value: object) -> list[str]:
