@@ -7,7 +7,7 @@ from pathlib import Path
 from prefect import flow
 from prefect.artifacts import create_markdown_artifact
 
-from flows.tasks import analyse_video, fetch_source, learn_vault, save_to_cache, write_notes
+from flows.tasks import analyse_video, fetch_source, learn_vault, write_notes
 from tubewiki.pipeline import Request, RunReport
 from tubewiki.report import run_markdown
 from tubewiki.youtube import ProxySettings, parse_video_id
@@ -46,7 +46,6 @@ def ingest_video(
     root = Path(vault)
     source = fetch_source(request, root, ProxySettings.from_env())
     item = analyse_video(source, learn_vault(root))  # a corrupt note stops the run here
-    save_to_cache(root, source)
-    report = write_notes(root, [(source, item)], force=force)
+    report = write_notes(root, [(source, item)], force=force)  # caches the transcript too
     publish(report)
     return report

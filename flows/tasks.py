@@ -13,7 +13,7 @@ from prefect.concurrency.sync import rate_limit
 from prefect.states import State
 from prefect.tasks import exponential_backoff
 
-from tubewiki import cache, pipeline
+from tubewiki import pipeline
 from tubewiki.cache import Source
 from tubewiki.errors import TubewikiError
 from tubewiki.ledger import RunKind
@@ -54,11 +54,6 @@ def fetch_source(request: Request, vault: Path, proxy: ProxySettings | None = No
     if request.transcript_file is None:
         rate_limit(YOUTUBE_LIMIT, strict=False)
     return pipeline.acquire(request, vault=vault, proxy=proxy)
-
-
-@task(task_run_name="cache {source.meta.video_id}", cache_policy=NO_CACHE)
-def save_to_cache(vault: Path, source: Source) -> None:
-    cache.save(vault, source)
 
 
 @task(cache_policy=NO_CACHE)

@@ -13,12 +13,13 @@ flow against a dead `PREFECT_API_URL`.
 
 from __future__ import annotations
 
+import errno
 import os
 import re
 import shutil
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -63,6 +64,11 @@ def tree(root: Path) -> dict[str, bytes]:
         for p in sorted(root.rglob("*"))
         if p.is_file() and not p.is_symlink()
     }
+
+
+def but_ledger(files: dict[str, bytes]) -> dict[str, bytes]:
+    """Files other than the ledger, which records a refused run as "failed"."""
+    return {k: v for k, v in files.items() if k != ".tubewiki/ledger.sqlite"}
 
 
 def notes(root: Path) -> dict[str, bytes]:
@@ -362,3 +368,147 @@ def test_bom_and_crlf_notes_are_recognised_and_kept(vault: Path) -> None:
     result = invoke("revert", "last", "--vault", vault)
     assert result.exit_code == 0, result.stderr
     assert (vault / INDEX).read_bytes() == original
+
+
+# --- the disk refuses a write: one line, exit 12, the vault as it was -----------------------
+
+
+def _after_b(one_video: Path, tmp_path: Path) -> dict[str, bytes]:
+    """The notes a successful ingest of video B gives, for comparison."""
+    done = tmp_path / "reference"
+    shutil.copytree(one_video, done)
+    pipeline.ingest(Request(VIDEO_B, TRANSCRIPT_B, title=f"Talk {VIDEO_B}", channel=CHANNEL), done)
+    return notes(done)
+
+
+def _settled(vault: Path) -> list[str]:
+    """Every run's status, oldest first, read as `tubewiki runs` reads it."""
+    from tubewiki import review
+
+    return [r.status for r in reversed(review.runs(vault, 100))]
+
+
+def _no_leftovers(vault: Path) -> None:
+    state = vault / ".tubewiki"
+    assert not list(state.glob("txn/*")), list(state.glob("txn/*"))
+    assert not [p for p in vault.rglob("*") if "tmp" in p.name], "a temporary file is left"
+
+
+def _fail_on_call(n: int, error: int) -> Callable[..., Any]:
+    calls = 0
+
+    def fail(real: Callable[..., Any]) -> Callable[..., Any]:
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            nonlocal calls
+            calls += 1
+            if calls == n:
+                raise OSError(error, os.strerror(error), str(args[-1]))
+            return real(*args, **kwargs)
+
+        return wrapper
+
+    return fail
+
+
+@pytest.mark.parametrize(
+    ("site", "nth", "code"),
+    [  # video B's run writes 9 files: 7 notes, its cached transcript and its learned names
+        ("_write_file", 1, 12),  # the journal's meta
+        ("_write_file", 4, 12),  # a staged note
+        ("_write_file", 11, 12),  # the journal itself, past every staged file
+        ("_keep_old", 2, 12),  # keeping an old note to undo with
+        ("_move_into_place", 1, 12),  # the first file into place
+        ("_move_into_place", 6, 12),  # halfway: five files already replaced
+        ("_move_into_place", 9, 12),  # the last one
+        ("_move_into_place", 10, 0),  # never: the ingest succeeds
+    ],
+)
+def test_disk_full_at_each_write_site(
+    vault: Path,
+    one_video: Path,
+    tmp_path: Path,
+    plain_ingest: None,
+    monkeypatch: pytest.MonkeyPatch,
+    site: str,
+    nth: int,
+    code: int,
+) -> None:
+    from tubewiki import journal
+
+    monkeypatch.setattr(journal, site, _fail_on_call(nth, errno.ENOSPC)(getattr(journal, site)))
+    before = tree(vault)
+    result = invoke(*ingest_args(vault, VIDEO_B, TRANSCRIPT_B))
+    monkeypatch.undo()
+    assert result.exit_code == code, result.stderr
+    if code == 0:
+        assert notes(vault) == _after_b(one_video, tmp_path)
+        assert (vault / ".tubewiki" / "transcripts" / f"{VIDEO_B}.json").is_file()
+        assert _settled(vault) == ["ok", "ok"]
+    else:
+        message = one_line_error(result, 12)
+        assert "No space left on device" in message and "free some disk space" in message
+        assert (
+            notes(vault)
+            == notes(Path(vault))
+            == {k: v for k, v in before.items() if not k.startswith(".tubewiki/")}
+        )
+        assert not (vault / ".tubewiki" / "transcripts" / f"{VIDEO_B}.json").exists()
+        assert not (vault / ".tubewiki" / "learned" / f"{VIDEO_B}.json").exists()
+        assert _settled(vault) == ["ok", "failed"]
+        status = invoke("status", "--vault", vault)
+        assert VIDEO_B not in status.stdout
+    _no_leftovers(vault)
+
+
+def test_a_failed_plan_caches_nothing_and_rebuild_still_works(
+    vault: Path, plain_ingest: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(*_: object, **__: object) -> None:
+        raise ValueError("planning broke")
+
+    monkeypatch.setattr(pipeline, "plan_video", broken)
+    before = tree(vault)
+    message = one_line_error(invoke(*ingest_args(vault, VIDEO_B, TRANSCRIPT_B)), 1)
+    assert "unexpected ValueError: planning broke" in message and "--verbose" in message
+    monkeypatch.undo()
+    assert notes(vault) == {k: v for k, v in before.items() if not k.startswith(".tubewiki/")}
+    assert sorted(p.name for p in (vault / ".tubewiki" / "transcripts").iterdir()) == [
+        f"{VIDEO_A}.json"
+    ]
+    report = pipeline.write(
+        vault, [(s, pipeline.analyse(s)) for s in pipeline.rebuild_sources(vault)], kind="rebuild"
+    )
+    assert report.videos == (VIDEO_A,)
+
+
+@pytest.mark.parametrize("folder", ["txn", "transcripts"])
+def test_a_state_folder_that_is_a_file(vault: Path, plain_ingest: None, folder: str) -> None:
+    path = vault / ".tubewiki" / folder
+    shutil.rmtree(path, ignore_errors=True)
+    path.write_text("in the way\n")
+    before = tree(vault)
+    message = one_line_error(invoke(*ingest_args(vault, VIDEO_B, TRANSCRIPT_B)), 7)
+    assert f"'{path}' is a file" in message and "move the file away" in message
+    assert but_ledger(tree(vault)) == but_ledger(before)
+    assert _settled(vault)[-1] in ("ok", "failed")  # the refused run, if it got that far
+
+
+def _chattr(flag: str, path: Path) -> bool:
+    return subprocess.run(["chattr", flag, str(path)], capture_output=True).returncode == 0
+
+
+def test_an_immutable_entities_folder_is_undone_at_once(vault: Path, plain_ingest: None) -> None:
+    """`chattr +i entities/`: the channel index lands first, then entities/ refuses."""
+    entities = vault / "entities"
+    if not _chattr("+i", entities):
+        pytest.skip("chattr +i is not supported here")
+    try:
+        before = tree(vault)
+        message = one_line_error(invoke(*ingest_args(vault, VIDEO_B, TRANSCRIPT_B)), 12)
+        assert "Operation not permitted" in message
+        assert but_ledger(tree(vault)) == but_ledger(before)
+    finally:
+        _chattr("-i", entities)
+    assert _settled(vault) == ["ok", "failed"]
+    _no_leftovers(vault)
+    check_notes(vault)  # no dangling links

@@ -256,7 +256,11 @@ class Ledger:
         status: RunStatus,
         summary: Mapping[str, Any] | None = None,
         error: str | None = None,
+        *,
+        ingested: Iterable[Mapping[str, Any]] = (),
     ) -> None:
+        """Settle a run; `ingested` videos (`video_id` plus `record_attempt` fields) are
+        recorded in the same transaction, so a run is "ok" exactly when its videos are."""
         _check(status, RunStatus, "run status")
         with self._tx() as db:
             cur = db.execute(
@@ -265,6 +269,9 @@ class Ledger:
             )
             if cur.rowcount == 0:
                 raise ReviewError(f"no run '{run_id}' in the ledger '{self.path}'")
+            for video in ingested:
+                fields = dict(video)
+                self._attempt(db, str(fields.pop("video_id")), "ingested", None, None, fields)
 
     def runs(self, limit: int = 20, status: RunStatus | None = None) -> list[RunRow]:
         """The latest runs (all if `limit` < 0), newest first, optionally with one status.
@@ -375,26 +382,37 @@ class Ledger:
 
         Extra keyword `fields` (title, notes, transcript_hash, ...) overwrite the row's.
         """
+        with self._tx() as db:
+            return self._attempt(db, video_id, status, error, next_attempt, fields)
+
+    def _attempt(
+        self,
+        db: sqlite3.Connection,
+        video_id: str,
+        status: VideoStatus,
+        error: str | None,
+        next_attempt: str | None,
+        fields: Mapping[str, Any],
+    ) -> VideoRow:
         unknown = set(fields) - (set(_VIDEO_COLUMNS) - {"attempts", "last_attempt"})
         if unknown:
             raise TypeError(f"record_attempt() got unexpected fields {sorted(unknown)}")
-        with self._tx() as db:
-            found = db.execute("SELECT * FROM videos WHERE video_id = ?", (video_id,)).fetchone()
-            old = _video_row(found) if found else VideoRow(video_id, "pending")
-            ok = status == "ingested"
-            values = {name: getattr(old, name) for name in _VIDEO_COLUMNS}
-            values.update(fields)
-            values.update(
-                status=status,
-                attempts=0 if ok else old.attempts + 1,
-                last_error=None if ok else error,
-                last_attempt=self.clock(),
-                next_attempt=None if ok else next_attempt,
-                notes=tuple(values["notes"]),
-            )
-            row = VideoRow(**values)
-            _upsert_video(db, row)
-            return row
+        found = db.execute("SELECT * FROM videos WHERE video_id = ?", (video_id,)).fetchone()
+        old = _video_row(found) if found else VideoRow(video_id, "pending")
+        ok = status == "ingested"
+        values = {name: getattr(old, name) for name in _VIDEO_COLUMNS}
+        values.update(fields)
+        values.update(
+            status=status,
+            attempts=0 if ok else old.attempts + 1,
+            last_error=None if ok else error,
+            last_attempt=self.clock(),
+            next_attempt=None if ok else next_attempt,
+            notes=tuple(values["notes"]),
+        )
+        row = VideoRow(**values)
+        _upsert_video(db, row)
+        return row
 
     def video(self, video_id: str) -> VideoRow | None:
         rows = self._query("SELECT * FROM videos WHERE video_id = ?", (video_id,))

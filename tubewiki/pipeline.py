@@ -15,6 +15,7 @@ import logging
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 from tubewiki import cache, journal
 from tubewiki.cache import Source
@@ -176,39 +177,48 @@ def write(
     force: bool = False,
     lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
 ) -> RunReport:
-    """Plan every item's notes and commit them in one all-or-nothing run."""
+    """Plan every item's notes and commit them in one all-or-nothing run.
 
+    The cached transcripts, the names each video taught the vault and the
+    videos' ledger rows are part of that same commit: they exist exactly
+    when the notes they describe do.
+    """
     learned: dict[str, dict[str, list[str]]] = {}
+    own: dict[str, set[str]] = {}
 
     def edit(loaded: Vault) -> list[SectionReport]:
         templates = _templates(vault)
-        return [
-            r
-            for _, item in items
-            for r in plan_video(loaded, item, force=force, templates=templates, learned=learned)
+        reports: list[SectionReport] = []
+        for _, item in items:
+            mine = plan_video(loaded, item, force=force, templates=templates, learned=learned)
+            own.setdefault(item.meta.video_id, set()).update(r.path for r in mine)
+            reports.extend(mine)
+        return reports
+
+    def bookkeeping() -> Bookkeeping:
+        state = cache.state_files(vault, [source for source, _ in items], learned)
+        rows = [
+            {
+                "video_id": item.meta.video_id,
+                "title": item.meta.title,
+                "channel": item.meta.channel,
+                "transcript_kind": item.transcript_kind,
+                "language": item.language,
+                "transcript_hash": source.transcript_hash,
+                "notes": sorted(own.get(item.meta.video_id, ())),  # its own notes only
+            }
+            for source, item in items
         ]
+        return state, rows
 
     videos = [item.meta.video_id for _, item in items]
+    return apply(
+        vault, kind, edit, videos=videos, lock_timeout=lock_timeout, bookkeeping=bookkeeping
+    )
 
-    def remember() -> None:
-        seq = cache.next_learned_seq(vault)
-        for video_id, forms in learned.items():
-            cache.save_learned(vault, video_id, forms, seq=seq)
 
-    report = apply(vault, kind, edit, videos=videos, lock_timeout=lock_timeout, then=remember)
-    with Ledger.open(vault) as ledger:
-        for source, item in items:
-            ledger.record_attempt(
-                item.meta.video_id,
-                status="ingested",
-                title=item.meta.title,
-                channel=item.meta.channel,
-                transcript_kind=item.transcript_kind,
-                language=item.language,
-                transcript_hash=source.transcript_hash,
-                notes=tuple(sorted({s.path for s in report.sections})),
-            )
-    return report
+# State files (path in the state folder -> bytes) and ledger rows of ingested videos.
+Bookkeeping = tuple[dict[str, bytes], list[dict[str, Any]]]
 
 
 def apply(
@@ -218,32 +228,28 @@ def apply(
     *,
     videos: Sequence[str] = (),
     lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
-    then: Callable[[], None] | None = None,
+    bookkeeping: Callable[[], Bookkeeping] | None = None,
 ) -> RunReport:
     """Every change to a vault goes through here: lock, recover, edit, record, commit.
 
-    `then` runs after the commit, still under the lock.
+    `bookkeeping` runs after `edit`, under the lock; its state files join the
+    notes' journalled commit and its ledger rows are written when the run is
+    settled "ok", in one ledger transaction, which `_recover` repeats from the
+    journal's meta after a crash. Nothing is written after the commit point.
     """
     with journal.vault_lock(vault, timeout=lock_timeout):
         recovered = _recover(vault)
         loaded = Vault.load(vault)
         reports = edit(loaded)
         changes = loaded.changes()
+        state, ingested = bookkeeping() if bookkeeping is not None else ({}, [])
+        state = {
+            rel: data
+            for rel, data in state.items()
+            if not _holds(vault / journal.STATE_DIR / rel, data)
+        }
         with Ledger.open(vault) as ledger:
             run_id = ledger.start_run(kind, videos)
-            ledger.record_changes(
-                run_id,
-                [
-                    ChangeRow(
-                        c.path,
-                        c.action,
-                        c.before,
-                        c.after,
-                        {"sections": {r.key: str(r.outcome) for r in reports if r.path == c.path}},
-                    )
-                    for c in changes
-                ],
-            )
             report = RunReport(
                 run_id=run_id,
                 kind=kind,
@@ -254,22 +260,57 @@ def apply(
                 sections=tuple(reports),
                 recovered=tuple(recovered),
             )
+            landed = False
 
-            def landed() -> None:
-                ledger.finish_run(run_id, "ok", report.summary())
+            def settle() -> None:
+                nonlocal landed
+                landed = True
+                ledger.finish_run(run_id, "ok", report.summary(), ingested=ingested)
 
             try:
-                if changes:
+                ledger.record_changes(
+                    run_id,
+                    [
+                        ChangeRow(
+                            c.path,
+                            c.action,
+                            c.before,
+                            c.after,
+                            {
+                                "sections": {
+                                    r.key: str(r.outcome) for r in reports if r.path == c.path
+                                }
+                            },
+                        )
+                        for c in changes
+                    ],
+                )
+                if changes or state:
+                    meta = {"run_id": run_id, "summary": report.summary(), "ingested": ingested}
                     writes = {c.path: c.after for c in changes}
-                    journal.commit(vault, writes, meta={"run_id": run_id}, on_applied=landed)
+                    journal.commit(vault, writes, state=state, meta=meta, on_applied=settle)
                 else:
-                    landed()
+                    settle()
             except BaseException as exc:
-                ledger.finish_run(run_id, "failed", error=str(exc) or type(exc).__name__)
+                if not landed:  # the notes are as they were: say so, if the ledger can
+                    _mark_failed(ledger, run_id, exc)
                 raise
-        if then is not None:
-            then()
     return report
+
+
+def _mark_failed(ledger: Ledger, run_id: str, exc: BaseException) -> None:
+    """Best effort: if the ledger itself failed, the next `_recover` settles the run."""
+    try:
+        ledger.finish_run(run_id, "failed", error=str(exc) or type(exc).__name__)
+    except TubewikiError:
+        log.warning("could not record run %s as failed", run_id, exc_info=True)
+
+
+def _holds(path: Path, data: bytes) -> bool:
+    try:
+        return path.read_bytes() == data
+    except OSError:
+        return False
 
 
 def ingest(
@@ -280,10 +321,9 @@ def ingest(
     proxy: ProxySettings | None = None,
     lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
 ) -> RunReport:
-    """The whole job for one video, without Prefect."""
+    """The whole job for one video, without Prefect. Nothing is cached unless it lands."""
     source = acquire(request, vault=vault, proxy=proxy)
     item = analyse(source, learn(vault))  # reads every note first: a bad one stops the run
-    cache.save(vault, source)
     return write(vault, [(source, item)], force=force, lock_timeout=lock_timeout)
 
 
@@ -300,13 +340,27 @@ def _templates(vault: Path) -> Path | None:
 
 def _recover(vault: Path) -> list[str]:
     """Finish or undo a run a crash interrupted, and settle its ledger entry."""
-    results = journal.recover(vault)
     with Ledger.open(vault) as ledger:
-        for result in results:
+
+        def settle(result: journal.RecoveryResult) -> None:
             run_id = str(result.meta.get("run_id", ""))
-            status: RunStatus = "ok" if result.action == "rolled_forward" else "rolled_back"
-            if run_id:
-                ledger.finish_run(run_id, status, error=f"recovered after a crash: {result.action}")
+            if not run_id:
+                return
+            note = f"recovered after a crash: {result.action}"
+            if result.action == "rolled_forward":
+                summary = result.meta.get("summary")
+                rows = result.meta.get("ingested")
+                ledger.finish_run(
+                    run_id,
+                    "ok",
+                    summary if isinstance(summary, dict) else None,
+                    note,
+                    ingested=rows if isinstance(rows, list) else (),
+                )
+            else:
+                ledger.finish_run(run_id, "rolled_back", error=note)
+
+        results = journal.recover(vault, on_recovered=settle)
         for run in ledger.runs(limit=50):
             if run.status == "running":
                 ledger.finish_run(run.run_id, _settled_status(vault, ledger, run.run_id))
