@@ -72,7 +72,11 @@ def but_ledger(files: dict[str, bytes]) -> dict[str, bytes]:
 
 
 def notes(root: Path) -> dict[str, bytes]:
-    return {k: v for k, v in tree(root).items() if not k.startswith(".tubewiki/")}
+    return notes_of(tree(root))
+
+
+def notes_of(files: dict[str, bytes]) -> dict[str, bytes]:
+    return {k: v for k, v in files.items() if not k.startswith(".tubewiki/")}
 
 
 def ingest_args(vault: Path, video: str = VIDEO_A, transcript: Path = TRANSCRIPT_A) -> list[Any]:
@@ -512,3 +516,49 @@ def test_an_immutable_entities_folder_is_undone_at_once(vault: Path, plain_inges
     assert _settled(vault) == ["ok", "failed"]
     _no_leftovers(vault)
     check_notes(vault)  # no dangling links
+
+
+def test_a_full_tmpfs_leaves_the_vault_before_or_after(
+    one_video: Path, mount: Path, tmp_path: Path, plain_ingest: None
+) -> None:
+    """A real full disk: at every level of free space, the ingest lands whole or not at all."""
+    after = _after_b(one_video, tmp_path)
+    outcomes = set()
+    for free_kb in (0, 8, 24, 48, 96, 160, 320, 1024):
+        vault = mount / "vault"
+        shutil.rmtree(vault, ignore_errors=True)
+        shutil.copytree(one_video, vault)
+        before = tree(vault)
+        filler = mount / "filler"
+        stats = os.statvfs(mount)
+        filler.write_bytes(b"\0" * max(0, stats.f_bavail * stats.f_frsize - free_kb * 1024))
+        result = invoke(*ingest_args(vault, VIDEO_B, TRANSCRIPT_B))
+        filler.unlink()
+        outcomes.add(result.exit_code)
+        if result.exit_code == 0:
+            assert notes(vault) == after, free_kb
+        else:
+            message = one_line_error(result, 12)
+            assert "No space left on device" in message or "disk is full" in message, message
+            assert notes(vault) == notes_of(before), free_kb
+            assert not (vault / ".tubewiki" / "transcripts" / f"{VIDEO_B}.json").exists()
+            invoke("runs", "--vault", vault)  # the next command settles any "running" run
+            assert "running" not in _settled(vault)
+        _no_leftovers(vault)
+    assert outcomes == {0, 12}, outcomes
+
+
+# --- symlinks -------------------------------------------------------------------------------
+
+
+def test_a_symlink_out_of_the_vault_is_refused(
+    vault: Path, tmp_path: Path, plain_ingest: None
+) -> None:
+    outside = tmp_path / "elsewhere"
+    shutil.move(vault / "entities", outside)
+    (vault / "entities").symlink_to(outside, target_is_directory=True)
+    before, theirs = tree(vault), tree(outside)
+    message = one_line_error(invoke(*ingest_args(vault, VIDEO_B, TRANSCRIPT_B)), 7)
+    assert "a symlink in its path leads out of the vault" in message
+    assert but_ledger(tree(vault)) == but_ledger(before)
+    assert tree(outside) == theirs
