@@ -77,7 +77,7 @@ def write_notes(
     items: list[tuple[Source, VideoInput]],
     kind: RunKind = "ingest",
     force: bool = False,
-    lock_timeout: float = pipeline.DEFAULT_LOCK_TIMEOUT,
+    lock_timeout: float | None = None,
 ) -> RunReport:
     return pipeline.write(vault, items, kind=kind, force=force, lock_timeout=lock_timeout)
 

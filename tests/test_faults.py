@@ -562,3 +562,69 @@ def test_a_symlink_out_of_the_vault_is_refused(
     assert "a symlink in its path leads out of the vault" in message
     assert but_ledger(tree(vault)) == but_ledger(before)
     assert tree(outside) == theirs
+
+
+# --- locks ------------------------------------------------------------------------------------
+
+HOLD = (
+    "import sys; from pathlib import Path; from tubewiki.journal import vault_lock\n"
+    "sys.argv = ['tubewiki', 'ingest', 'SomeVideo01']\n"
+    "with vault_lock(Path(sys.stdin.readline().strip())):\n"
+    "    print('held', flush=True); sys.stdin.readline()\n"
+)
+
+
+@pytest.fixture
+def held(vault: Path) -> Iterator[int]:
+    """Another process holds the vault's lock, as a running `tubewiki ingest` would."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    proc = subprocess.Popen(
+        [sys.executable, "-c", HOLD], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+        env=env,
+    )  # fmt: skip
+    assert proc.stdin is not None and proc.stdout is not None
+    proc.stdin.write(f"{vault}\n")
+    proc.stdin.flush()
+    assert proc.stdout.readline().strip() == "held"
+    try:
+        yield proc.pid
+    finally:
+        proc.stdin.write("\n")
+        proc.stdin.close()
+        proc.wait(10)
+
+
+@pytest.mark.parametrize(
+    "command", [["revert", "last"], ["rename", "tucson", "tucson_az"], ["ingest", VIDEO_B]]
+)
+def test_a_locked_vault_says_at_once_who_holds_it(
+    vault: Path, held: int, plain_ingest: None, command: list[str]
+) -> None:
+    before = tree(vault)
+    args = [*command, "--vault", vault, "--lock-timeout", "0.5"]
+    if command[0] == "ingest":
+        args = [*ingest_args(vault, VIDEO_B, TRANSCRIPT_B), "--lock-timeout", "0.5"]
+    result = invoke(*args)
+    assert result.exit_code == 7, result.stderr
+    waiting, error = result.stderr.splitlines()
+    holder = f"pid {held} (tubewiki ingest SomeVideo01, since "
+    assert waiting.startswith("waiting: waiting up to 0.5 s for vault") and holder in waiting
+    assert error.startswith(f"error: vault '{vault}' is locked by {holder}")
+    assert "waited 0.5 s" in error and "--lock-timeout" in error
+    assert "Traceback" not in result.stderr
+    assert tree(vault) == {
+        **before,
+        ".tubewiki/lock.owner.json": tree(vault)[".tubewiki/lock.owner.json"],
+    }
+
+
+def test_every_writing_command_has_lock_timeout() -> None:
+    import typer.main
+
+    root = typer.main.get_command(app)
+    writing = ["ingest", "rebuild", "revert", "merge", "rename", "resolve", "backfill"]
+    for name in writing:
+        options = {p.name for p in root.commands[name].params}  # type: ignore[attr-defined]
+        assert "lock_timeout" in options, name
+    watch = root.commands["watch"].commands["run"]  # type: ignore[attr-defined]
+    assert "lock_timeout" in {p.name for p in watch.params}

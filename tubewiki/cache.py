@@ -107,10 +107,7 @@ def cached_ids(vault: Path) -> list[str]:
     return sorted(p.stem for p in folder.glob("*.json")) if folder.is_dir() else []
 
 
-
-def _learned_files(
-    vault: Path, learned: Mapping[str, Mapping[str, list[str]]]
-) -> dict[str, bytes]:
+def _learned_files(vault: Path, learned: Mapping[str, Mapping[str, list[str]]]) -> dict[str, bytes]:
     """Record the names each video taught the vault, and in which run it first did.
 
     Videos first written by the same run share a sequence number, so none of

@@ -15,6 +15,7 @@ from typing import Annotated
 import typer
 
 from tubewiki.cli_common import (
+    LockTimeoutOption,
     VaultOption,
     check_vault,
     console,
@@ -22,6 +23,7 @@ from tubewiki.cli_common import (
     flow_session,
     print_report,
     user_errors,
+    wait_for_lock,
 )
 from tubewiki.cli_watch import backfill_command, retry, status, watch_app
 
@@ -71,11 +73,12 @@ def ingest(
         str | None, typer.Option(help="Webshare rotating proxy password.")
     ] = None,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Show Prefect's logs.")] = False,
+    lock_timeout: LockTimeoutOption = 600,
 ) -> None:
     """Ingest one video into the vault, through the ingest-video Prefect flow."""
     from tubewiki.youtube import parse_video_id
 
-    with user_errors(verbose):
+    with user_errors(verbose), wait_for_lock(lock_timeout):
         video_id = parse_video_id(video)
         check_vault(vault)
         if transcript is not None:
@@ -110,9 +113,10 @@ def rebuild(
     vault: VaultOption = Path("notes"),
     force: Annotated[bool, typer.Option(help="Overwrite sections you edited by hand.")] = False,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Show Prefect's logs.")] = False,
+    lock_timeout: LockTimeoutOption = 600,
 ) -> None:
     """Re-render every note from the cached transcripts, with no network."""
-    with user_errors(verbose):
+    with user_errors(verbose), wait_for_lock(lock_timeout):
         existing_vault(vault)
         with flow_session(verbose):
             from flows.rebuild import rebuild_vault
@@ -181,11 +185,12 @@ def review_run(
 def revert(
     run: Annotated[str, typer.Argument(help="A run id, a unique prefix of one, or 'last'.")],
     vault: VaultOption = Path("notes"),
+    lock_timeout: LockTimeoutOption = 600,
 ) -> None:
     """Undo a run exactly, if no later run or edit touched its notes."""
     from tubewiki import pipeline, review
 
-    with user_errors():
+    with user_errors(), wait_for_lock(lock_timeout):
         existing_vault(vault)
         print_report(pipeline.apply(vault, "revert", review.revert_edit(vault, run)))
 
@@ -195,11 +200,12 @@ def merge(
     source: Annotated[str, typer.Argument(help="Slug of the entity note to fold away.")],
     target: Annotated[str, typer.Argument(help="Slug of the entity note that keeps everything.")],
     vault: VaultOption = Path("notes"),
+    lock_timeout: LockTimeoutOption = 600,
 ) -> None:
     """Fold one entity note into another and rewrite every link to it."""
     from tubewiki import pipeline, refactor
 
-    with user_errors():
+    with user_errors(), wait_for_lock(lock_timeout):
         existing_vault(vault)
         print_report(pipeline.apply(vault, "merge", lambda v: refactor.merge(v, source, target)))
 
@@ -209,11 +215,12 @@ def rename(
     old: Annotated[str, typer.Argument(help="The note's current slug.")],
     new: Annotated[str, typer.Argument(help="The new slug, lower snake_case.")],
     vault: VaultOption = Path("notes"),
+    lock_timeout: LockTimeoutOption = 600,
 ) -> None:
     """Give a note a new slug and rewrite every link to it."""
     from tubewiki import pipeline, refactor
 
-    with user_errors():
+    with user_errors(), wait_for_lock(lock_timeout):
         existing_vault(vault)
         print_report(pipeline.apply(vault, "rename", lambda v: refactor.rename(v, old, new)))
 
@@ -225,11 +232,12 @@ def resolve(
         bool, typer.Option("--theirs", help="Take tubewiki's proposed version instead of yours.")
     ] = False,
     vault: VaultOption = Path("notes"),
+    lock_timeout: LockTimeoutOption = 600,
 ) -> None:
     """Settle the conflicts in a note: keep your edited sections (default) or take tubewiki's."""
     from tubewiki import pipeline, review
 
-    with user_errors():
+    with user_errors(), wait_for_lock(lock_timeout):
         existing_vault(vault)
         print_report(
             pipeline.apply(vault, "resolve", review.resolve_edit(note, take_proposed=theirs))

@@ -34,6 +34,41 @@ VaultOption = Annotated[
     typer.Option("--vault", help="The vault folder (default: ./notes).", envvar="TUBEWIKI_VAULT"),
 ]
 
+LockTimeoutOption = Annotated[
+    float,
+    typer.Option(
+        "--lock-timeout",
+        min=0,
+        help="Seconds to wait while another run holds the vault's lock (0: give up at once).",
+        envvar="TUBEWIKI_LOCK_TIMEOUT",
+    ),
+]
+
+
+@contextmanager
+def wait_for_lock(seconds: float) -> Iterator[None]:
+    """Let a writing command wait `seconds` for the vault lock, saying at once that it waits.
+
+    The flows run in this process and read the timeout from the environment.
+    """
+    from tubewiki import journal
+
+    saved = os.environ.get(journal.LOCK_TIMEOUT_ENV)
+    os.environ[journal.LOCK_TIMEOUT_ENV] = repr(seconds)
+    journal.on_lock_wait(
+        lambda text: err_console.print(
+            f"[yellow]waiting:[/] {text}", highlight=False, soft_wrap=True
+        )
+    )
+    try:
+        yield
+    finally:
+        journal.on_lock_wait(journal.log.warning)
+        if saved is None:
+            os.environ.pop(journal.LOCK_TIMEOUT_ENV, None)
+        else:
+            os.environ[journal.LOCK_TIMEOUT_ENV] = saved
+
 
 @contextmanager
 def user_errors(verbose: bool = False) -> Iterator[None]:

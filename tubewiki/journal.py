@@ -24,6 +24,7 @@ import logging
 import os
 import secrets
 import shutil
+import sys
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -33,7 +34,7 @@ from typing import Literal
 
 import filelock
 
-from tubewiki.errors import DiskError, VaultError, VaultLockedError
+from tubewiki.errors import ConfigError, DiskError, VaultError, VaultLockedError
 
 log = logging.getLogger(__name__)
 
@@ -86,24 +87,95 @@ def state_dir(vault: Path) -> Path:
     return path
 
 
+LOCK_TIMEOUT_ENV = "TUBEWIKI_LOCK_TIMEOUT"  # what --lock-timeout sets
+DEFAULT_LOCK_TIMEOUT = 600.0
+OWNER_FILE = "lock.owner.json"
+
+# Told at once when a command has to wait for the lock, and for whom; the CLI
+# prints it, anything else sees a log warning.
+WaitNotice = Callable[[str], None]
+_wait_notice: list[WaitNotice] = [log.warning]
+
+
+def on_lock_wait(notice: WaitNotice) -> None:
+    """Send "waiting for the vault lock held by ..." to `notice` from now on."""
+    _wait_notice[0] = notice
+
+
+def lock_timeout() -> float:
+    """Seconds to wait for the vault lock: TUBEWIKI_LOCK_TIMEOUT, or 600."""
+    raw = os.environ.get(LOCK_TIMEOUT_ENV, "")
+    try:
+        value = float(raw) if raw.strip() else DEFAULT_LOCK_TIMEOUT
+    except ValueError:
+        value = -1.0
+    if not 0 <= value < float("inf"):
+        raise ConfigError(
+            f"{LOCK_TIMEOUT_ENV}={raw!r} is not a number of seconds; use e.g. 600, or 0 "
+            "to give up at once"
+        )
+    return value
+
+
 @contextmanager
-def vault_lock(vault: Path, timeout: float = 600) -> Iterator[None]:
-    """Hold the vault's exclusive lock; one writer at a time, re-entrant within a thread."""
-    path = state_dir(vault) / LOCK_FILE
+def vault_lock(vault: Path, timeout: float | None = None) -> Iterator[None]:
+    """Hold the vault's exclusive lock; one writer at a time, re-entrant within a thread.
+
+    If another process holds it, say so at once (its pid, command and start
+    time, from the owner file the holder writes) and wait up to `timeout`
+    seconds (default: `lock_timeout()`).
+    """
+    wait = lock_timeout() if timeout is None else timeout
+    state = state_dir(vault)
+    path = state / LOCK_FILE
     # One lock object per path, so a nested lock in the same thread re-enters
     # instead of deadlocking; the timeout goes to acquire() for the same reason.
     lock = filelock.FileLock(str(path), is_singleton=True)
     try:
-        lock.acquire(timeout=timeout)
+        try:
+            lock.acquire(timeout=0)
+        except filelock.Timeout:
+            if wait <= 0:
+                raise
+            _wait_notice[0](
+                f"waiting up to {wait:g} s for vault '{vault}', locked by {_owner(state)}"
+            )
+            lock.acquire(timeout=wait)
     except filelock.Timeout:
         raise VaultLockedError(
-            f"vault '{vault}' is locked: another tubewiki run is writing to it "
-            f"(waited {timeout:g} s); try again later or raise --lock-timeout"
+            f"vault '{vault}' is locked by {_owner(state)} (waited {wait:g} s); "
+            "try again later or raise --lock-timeout"
         ) from None
+    outermost = lock.lock_counter == 1
+    if outermost:
+        _claim(state)
     try:
         yield
     finally:
+        if outermost:
+            (state / OWNER_FILE).unlink(missing_ok=True)
         lock.release()
+
+
+def _claim(state: Path) -> None:
+    """Say who holds the lock, for anyone who has to wait; best effort."""
+    owner = {
+        "pid": os.getpid(),
+        "command": " ".join([Path(sys.argv[0]).name, *sys.argv[1:3]]) if sys.argv else "",
+        "started": datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S UTC"),
+    }
+    try:
+        (state / OWNER_FILE).write_text(json.dumps(owner), encoding="utf-8")
+    except OSError:
+        log.debug("could not write the lock's owner file in %s", state)
+
+
+def _owner(state: Path) -> str:
+    try:
+        owner = json.loads((state / OWNER_FILE).read_text(encoding="utf-8"))
+        return f"pid {int(owner['pid'])} ({owner['command']}, since {owner['started']})"
+    except (OSError, ValueError, KeyError, TypeError):
+        return "another tubewiki run"
 
 
 def commit(
@@ -347,8 +419,7 @@ def _plan(
 def _not_a_file(folder: Path) -> None:
     if folder.exists() and not folder.is_dir():
         raise VaultError(
-            f"'{folder}' is a file, but tubewiki keeps its state in that folder; "
-            "move the file away"
+            f"'{folder}' is a file, but tubewiki keeps its state in that folder; move the file away"
         )
 
 

@@ -35,8 +35,6 @@ log = logging.getLogger(__name__)
 
 AnalysisResult = VideoInput | Exception
 
-DEFAULT_LOCK_TIMEOUT = 600.0
-
 
 @dataclass(frozen=True, slots=True)
 class Request:
@@ -175,7 +173,7 @@ def write(
     *,
     kind: RunKind = "ingest",
     force: bool = False,
-    lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
+    lock_timeout: float | None = None,
 ) -> RunReport:
     """Plan every item's notes and commit them in one all-or-nothing run.
 
@@ -227,7 +225,7 @@ def apply(
     edit: Edit,
     *,
     videos: Sequence[str] = (),
-    lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
+    lock_timeout: float | None = None,
     bookkeeping: Callable[[], Bookkeeping] | None = None,
 ) -> RunReport:
     """Every change to a vault goes through here: lock, recover, edit, record, commit.
@@ -319,7 +317,7 @@ def ingest(
     *,
     force: bool = False,
     proxy: ProxySettings | None = None,
-    lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
+    lock_timeout: float | None = None,
 ) -> RunReport:
     """The whole job for one video, without Prefect. Nothing is cached unless it lands."""
     source = acquire(request, vault=vault, proxy=proxy)
@@ -371,7 +369,6 @@ def _settled_status(vault: Path, ledger: Ledger, run_id: str) -> RunStatus:
     """A run that died with no transaction left either landed fully or never began."""
     changes = ledger.changes(run_id)
     landed = all(
-        (vault / c.path).is_file() and read_note(vault / c.path) == c.after
-        for c in changes
+        (vault / c.path).is_file() and read_note(vault / c.path) == c.after for c in changes
     )
     return "ok" if landed and changes else "rolled_back" if changes else "failed"
