@@ -1,25 +1,33 @@
 """The run and video history of a vault, in SQLite at `.tubewiki/ledger.sqlite`.
 
 Notes hold no volatile data (times, attempt counts); all of that lives here.
-`runs` records every command that changed the vault, `changes` the full text
-of each note before and after each run (so a run can be reviewed and
-reverted), and `videos` what happened to each video (so the watch flow skips
-ingested ones and backs off failing ones). The crash-safe protocol with
+`runs` records every command that changed the vault, `changes` each note's
+text before and after each run (so a run can be reviewed and reverted), and
+`videos` what happened to each video (so the watch flow skips ingested ones
+and backs off failing ones). The crash-safe protocol with
 `journal`: `start_run`; `record_changes` *before* the notes are committed;
 `commit(..., meta={"run_id": run_id}, on_applied=lambda: finish_run(run_id, "ok"))`.
 At the start of the next command, `recover(vault, on_recovered=...)` hands
 back that meta for an interrupted commit: settle the run as "ok" when it was
 rolled forward and "rolled_back" otherwise. Only "ok" runs count as having
 changed the vault. Times are ISO-8601 UTC strings.
+
+Note texts live in `texts`, once each, keyed by SHA-256 and zlib-compressed:
+as line edits of the note's previous text (a chain at most `MAX_DELTA_DEPTH`
+long, then a whole text again), so a run adds about what it changed, however
+long the entity notes grow.
 """
 
 from __future__ import annotations
 
+import difflib
+import hashlib
 import json
 import logging
 import secrets
 import sqlite3
 import threading
+import zlib
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -40,7 +48,8 @@ from tubewiki.journal import STATE_DIR, state_dir
 log = logging.getLogger(__name__)
 
 LEDGER_FILE = "ledger.sqlite"
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+MAX_DELTA_DEPTH = 200  # a stored text is rebuilt from at most this many others
 BUSY_TIMEOUT_S = 30.0
 
 
@@ -129,8 +138,50 @@ CREATE TABLE videos (
 );
 """
 
+_TEXTS = """
+CREATE TABLE texts (
+    hash TEXT PRIMARY KEY,
+    base TEXT REFERENCES texts(hash),
+    depth INTEGER NOT NULL DEFAULT 0,
+    data BLOB NOT NULL
+);
+ALTER TABLE changes ADD COLUMN before_hash TEXT REFERENCES texts(hash);
+ALTER TABLE changes ADD COLUMN after_hash TEXT REFERENCES texts(hash);
+"""
+
+
+def _to_content_addressed(db: sqlite3.Connection) -> None:
+    """Schema 2: note texts stored once each, compressed, in `texts`; and each video's
+    row lists only the notes that mention it, not every note of its run."""
+    for statement in _TEXTS.split(";"):
+        if statement.strip():
+            db.execute(statement)
+    rows = db.execute(
+        "SELECT c.rowid, c.path, c.before, c.after FROM changes c"
+        " JOIN runs r ON r.run_id = c.run_id ORDER BY r.seq, c.path"
+    ).fetchall()
+    latest: dict[str, str] = {}
+    for rowid, path, before, after in rows:
+        before_hash = _put_text(db, before, latest.get(path))
+        after_hash = _put_text(db, after, before if before is not None else latest.get(path))
+        db.execute(
+            "UPDATE changes SET before_hash = ?, after_hash = ? WHERE rowid = ?",
+            (before_hash, after_hash, rowid),
+        )
+        if after is not None:
+            latest[path] = after
+    db.execute("ALTER TABLE changes DROP COLUMN before")
+    db.execute("ALTER TABLE changes DROP COLUMN after")
+    for video_id, notes in db.execute("SELECT video_id, notes FROM videos").fetchall():
+        own = [p for p in json.loads(notes) if p not in latest or video_id in latest[p]]
+        db.execute("UPDATE videos SET notes = ? WHERE video_id = ?", (json.dumps(own), video_id))
+
+
 # Each entry upgrades the schema from version i to i + 1.
-_MIGRATIONS: list[str] = [_SCHEMA]
+_MIGRATIONS: list[str | Callable[[sqlite3.Connection], None]] = [
+    _SCHEMA,
+    _to_content_addressed,
+]
 
 _VIDEO_COLUMNS = tuple(VideoRow.__dataclass_fields__)
 _RUN_COLUMNS = "run_id, kind, started, status, finished, videos, summary, error"
@@ -313,37 +364,64 @@ class Ledger:
     # -- changes ------------------------------------------------------------
 
     def record_changes(self, run_id: str, changes: Iterable[ChangeRow]) -> None:
-        """Store each note's change; a path seen again in the same run is merged."""
+        """Store each note's change; a path seen again in the same run is merged.
+
+        Texts go to `texts` once each, keyed by their SHA-256 and stored as
+        edits of the note's previous text, so the ledger grows with what
+        changed rather than with the size of the notes.
+        """
         with self._tx() as db:
             for change in changes:
                 _check(change.action, ChangeAction, "change action")
                 old = db.execute(
-                    "SELECT path, action, before, after, details FROM changes"
-                    " WHERE run_id = ? AND path = ?",
+                    f"SELECT {_CHANGE_COLUMNS} FROM changes WHERE run_id = ? AND path = ?",
                     (run_id, change.path),
                 ).fetchone()
-                row = _merge_change(_change_row(old), change) if old else change
+                row = _merge_change(self._change_row(old), change) if old else change
                 db.execute(
                     "DELETE FROM changes WHERE run_id = ? AND path = ?", (run_id, change.path)
                 )
                 if row is None:
                     continue
+                latest = self._latest(db, row.path)  # usually `before` itself: stored already
+                before = _put_text(db, row.before, latest)
+                after = _put_text(db, row.after, row.before if row.before is not None else latest)
                 try:
                     db.execute(
-                        "INSERT INTO changes (run_id, path, action, before, after, details)"
+                        "INSERT INTO changes"
+                        " (run_id, path, action, before_hash, after_hash, details)"
                         " VALUES (?, ?, ?, ?, ?, ?)",
-                        (run_id, row.path, row.action, row.before, row.after, _dump(row.details)),
+                        (run_id, row.path, row.action, before, after, _dump(row.details)),
                     )
                 except sqlite3.IntegrityError:
                     raise ReviewError(f"no run '{run_id}' in the ledger '{self.path}'") from None
 
     def changes(self, run_id: str) -> list[ChangeRow]:
         rows = self._query(
-            "SELECT path, action, before, after, details FROM changes"
-            " WHERE run_id = ? ORDER BY path",
-            (run_id,),
+            f"SELECT {_CHANGE_COLUMNS} FROM changes WHERE run_id = ? ORDER BY path", (run_id,)
         )
-        return [_change_row(r) for r in rows]
+        with self._lock:
+            try:
+                return [self._change_row(r) for r in rows]
+            except sqlite3.Error as exc:
+                raise ledger_error(exc, self.path) from exc
+
+    def _change_row(self, r: sqlite3.Row) -> ChangeRow:
+        return ChangeRow(
+            r["path"],
+            r["action"],
+            _get_text(self._db, r["before_hash"]),
+            _get_text(self._db, r["after_hash"]),
+            json.loads(r["details"]),
+        )
+
+    def _latest(self, db: sqlite3.Connection, path: str) -> str | None:
+        found = db.execute(
+            "SELECT c.after_hash FROM changes c JOIN runs r ON r.run_id = c.run_id"
+            " WHERE c.path = ? AND c.after_hash IS NOT NULL ORDER BY r.seq DESC LIMIT 1",
+            (path,),
+        ).fetchone()
+        return _get_text(db, found[0]) if found else None
 
     def later_runs_touching(self, run_id: str, paths: Iterable[str]) -> dict[str, list[str]]:
         """For each path, the later successful runs that changed it (oldest first)."""
@@ -476,7 +554,11 @@ class Ledger:
             version = int(db.execute("PRAGMA user_version").fetchone()[0])
             for step in range(version, SCHEMA_VERSION):
                 log.info("migrating the ledger %s to schema %d", self.path, step + 1)
-                for statement in _MIGRATIONS[step].split(";"):
+                migration = _MIGRATIONS[step]
+                if callable(migration):
+                    migration(db)
+                    continue
+                for statement in migration.split(";"):
                     if statement.strip():
                         db.execute(statement)
             db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
@@ -561,8 +643,74 @@ def _run_row(r: sqlite3.Row) -> RunRow:
     return RunRow(**values)
 
 
-def _change_row(r: sqlite3.Row) -> ChangeRow:
-    return ChangeRow(r["path"], r["action"], r["before"], r["after"], json.loads(r["details"]))
+_CHANGE_COLUMNS = "path, action, before_hash, after_hash, details"
+
+
+def _put_text(db: sqlite3.Connection, text: str | None, base: str | None) -> str | None:
+    """Store `text` once: zlib-compressed, as line edits of `base` when that is stored."""
+    if text is None:
+        return None
+    key = _hash(text)
+    if db.execute("SELECT 1 FROM texts WHERE hash = ?", (key,)).fetchone():
+        return key
+    base_key, depth, payload = None, 0, text
+    if base is not None and base != text:
+        found = db.execute("SELECT depth FROM texts WHERE hash = ?", (_hash(base),)).fetchone()
+        if found is not None and found[0] < MAX_DELTA_DEPTH:
+            base_key, depth = _hash(base), found[0] + 1
+            payload = json.dumps(_line_edits(base, text), ensure_ascii=False)
+    db.execute(
+        "INSERT INTO texts (hash, base, depth, data) VALUES (?, ?, ?, ?)",
+        (key, base_key, depth, zlib.compress(payload.encode("utf-8"), 9)),
+    )
+    return key
+
+
+def _get_text(db: sqlite3.Connection, key: str | None) -> str | None:
+    """Rebuild a stored text from its chain of bases; checked against its hash."""
+    if key is None:
+        return None
+    chain: list[tuple[str, bytes]] = []
+    current: str | None = key
+    while current is not None:
+        row = db.execute("SELECT base, data FROM texts WHERE hash = ?", (current,)).fetchone()
+        if row is None or len(chain) > MAX_DELTA_DEPTH:
+            raise sqlite3.DatabaseError(f"note text {current} is missing from the ledger")
+        chain.append((current, row[1]))
+        current = row[0]
+    text: str | None = None
+    for text_key, packed in reversed(chain):
+        try:
+            payload = zlib.decompress(packed).decode("utf-8")
+            text = payload if text is None else _apply_edits(text, json.loads(payload))
+        except (zlib.error, ValueError, TypeError, IndexError) as exc:
+            raise sqlite3.DatabaseError(f"note text {text_key} is damaged: {exc}") from exc
+        if _hash(text) != text_key:
+            raise sqlite3.DatabaseError(f"note text {text_key} is damaged: its hash differs")
+    return text
+
+
+def _hash(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+Edits = list[list[int] | str]  # [start, end]: copy those lines of the base; a string: insert it
+
+
+def _line_edits(base: str, text: str) -> Edits:
+    old, new = base.splitlines(keepends=True), text.splitlines(keepends=True)
+    edits: Edits = []
+    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, old, new).get_opcodes():
+        if tag == "equal":
+            edits.append([i1, i2])
+        elif j2 > j1:
+            edits.append("".join(new[j1:j2]))
+    return edits
+
+
+def _apply_edits(base: str, edits: Edits) -> str:
+    old = base.splitlines(keepends=True)
+    return "".join(e if isinstance(e, str) else "".join(old[e[0] : e[1]]) for e in edits)
 
 
 def _video_row(r: sqlite3.Row) -> VideoRow:
