@@ -628,3 +628,50 @@ def test_every_writing_command_has_lock_timeout() -> None:
         assert "lock_timeout" in options, name
     watch = root.commands["watch"].commands["run"]  # type: ignore[attr-defined]
     assert "lock_timeout" in {p.name for p in watch.params}
+
+
+# --- doctor -----------------------------------------------------------------------------------
+
+
+def test_doctor_on_a_healthy_vault(vault: Path) -> None:
+    before = tree(vault)
+    result = invoke("doctor", "--vault", vault)
+    assert result.exit_code == 0, result.stdout + result.stderr
+    assert "problem" not in result.stdout and "1 runs, 1 videos" in result.stdout
+    assert tree(vault) == before
+
+
+def test_doctor_repairs_a_garbled_ledger(vault: Path, plain_ingest: None) -> None:
+    garble(vault / ".tubewiki" / "ledger.sqlite")
+    checked = invoke("doctor", "--vault", vault)
+    assert checked.exit_code == 13
+    assert "problem" in checked.stdout and "is damaged" in checked.stdout
+    assert checked.stderr.startswith("error: 1 problem(s)") and "--repair" in checked.stderr
+    repaired = invoke("doctor", "--repair", "--vault", vault)
+    assert repaired.exit_code == 0, repaired.stdout + repaired.stderr
+    assert "a new ledger lists 1 videos" in repaired.stdout
+    assert list((vault / ".tubewiki").glob("ledger.sqlite.damaged-*"))
+    assert VIDEO_A in invoke("status", "--vault", vault).stdout
+    assert invoke(*ingest_args(vault, VIDEO_B, TRANSCRIPT_B)).exit_code == 0
+
+
+def test_doctor_derives_lost_learned_names(vault: Path) -> None:
+    """Without its learned names a re-ingest rewrote notes; derived ones keep it a no-op."""
+    (vault / ".tubewiki" / "learned" / f"{VIDEO_A}.json").unlink()
+    assert "no learned names for" in invoke("doctor", "--vault", vault).stdout
+    assert invoke("doctor", "--repair", "--vault", vault).exit_code == 0
+    before = notes(vault)
+    report = pipeline.ingest(
+        Request(VIDEO_A, TRANSCRIPT_A, title=f"Talk {VIDEO_A}", channel=CHANNEL), vault
+    )
+    assert (report.created, report.updated) == ((), ())
+    assert notes(vault) == before
+
+
+def test_doctor_moves_a_corrupt_cached_transcript_aside(vault: Path) -> None:
+    cached = vault / ".tubewiki" / "transcripts" / f"{VIDEO_A}.json"
+    cached.write_text("{not json", "utf-8")
+    assert "cached transcript" in invoke("doctor", "--vault", vault).stdout
+    repaired = invoke("doctor", "--repair", "--vault", vault)
+    assert repaired.exit_code == 0, repaired.stdout
+    assert not cached.exists() and list(cached.parent.glob("*.damaged-*"))

@@ -244,6 +244,37 @@ def resolve(
         )
 
 
+@app.command()
+def doctor(
+    vault: VaultOption = Path("notes"),
+    repair: Annotated[
+        bool,
+        typer.Option(
+            "--repair",
+            help="Fix what can be fixed: finish interrupted writes, move damaged state files "
+            "aside, start a new ledger, derive missing learned names.",
+        ),
+    ] = False,
+    lock_timeout: LockTimeoutOption = 600,
+) -> None:
+    """Check the vault's notes and state files, and say how to repair them."""
+    from tubewiki.doctor import check
+    from tubewiki.errors import StateError
+
+    with user_errors(), wait_for_lock(lock_timeout):
+        existing_vault(vault)
+        findings = check(vault, repair=repair)
+        for finding in findings:
+            mark = "[green]ok[/]" if finding.ok else "[bold red]problem[/]"
+            console.print(f"{mark} {finding.subject}: {finding.detail}", highlight=False)
+        problems = [f for f in findings if not f.ok]
+        if problems:
+            raise StateError(
+                f"{len(problems)} problem(s) in vault '{vault}'"
+                + ("" if repair else "; run `tubewiki doctor --repair` to fix what it can")
+            )
+
+
 app.add_typer(watch_app, name="watch")
 app.command(name="status")(status)
 app.command(name="retry")(retry)
