@@ -14,6 +14,7 @@ flow against a dead `PREFECT_API_URL`.
 from __future__ import annotations
 
 import errno
+import json
 import os
 import re
 import shutil
@@ -675,3 +676,45 @@ def test_doctor_moves_a_corrupt_cached_transcript_aside(vault: Path) -> None:
     repaired = invoke("doctor", "--repair", "--vault", vault)
     assert repaired.exit_code == 0, repaired.stdout
     assert not cached.exists() and list(cached.parent.glob("*.damaged-*"))
+
+
+def test_a_full_ledger_at_the_commit_undoes_the_notes(
+    vault: Path, plain_ingest: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """SQLite says "database or disk is full" as the run is settled: nothing stays half-done."""
+    import sqlite3
+
+    from tubewiki.ledger import Ledger, ledger_error
+
+    real = Ledger.finish_run
+
+    def full(self: Ledger, run_id: str, status: str, *args: Any, **kwargs: Any) -> None:
+        if status == "ok":
+            raise ledger_error(sqlite3.OperationalError("database or disk is full"), self.path)
+        real(self, run_id, status, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(Ledger, "finish_run", full)
+    before = tree(vault)
+    message = one_line_error(invoke(*ingest_args(vault, VIDEO_B, TRANSCRIPT_B)), 12)
+    assert "database or disk is full" in message and "free some disk space" in message
+    monkeypatch.undo()
+    assert but_ledger(tree(vault)) == but_ledger(before)
+    _no_leftovers(vault)
+    invoke("runs", "--vault", vault)
+    assert _settled(vault) == ["ok", "running"]  # read-only: `runs` does not settle it
+    pipeline.learn(vault)  # any writing command settles it first
+    assert _settled(vault) == ["ok", "rolled_back"]
+    assert VIDEO_B not in invoke("status", "--vault", vault).stdout
+
+
+def test_hostile_caption_text_is_made_safe(tmp_path: Path, plain_ingest: None) -> None:
+    rows = json.loads(TRANSCRIPT_A.read_text("utf-8"))
+    for n, row in enumerate(rows):
+        row["text"] = row["text"].replace(" ", ["\x00 ", " \x07", "\x1b[31m ", " \u202e"][n % 4], 2)
+    hostile = tmp_path / "hostile.json"
+    hostile.write_text(json.dumps(rows), "utf-8")
+    vault = tmp_path / "vault"
+    assert invoke(*ingest_args(vault, VIDEO_A, hostile)).exit_code == 0
+    for path, data in notes(vault).items():
+        assert not HOSTILE.search(data.decode("utf-8")), path
+    check_notes(vault)

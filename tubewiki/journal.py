@@ -196,9 +196,9 @@ def commit(
     hands it back if this commit is interrupted. `on_applied` runs once every
     change is in place but before the journal is dropped (e.g. to mark the
     run "ok" in the ledger), so a crash can never lose both. If the disk
-    refuses a change after the commit point, the changes already made are
-    undone before this raises, so the vault is left as it was. Call only
-    under `vault_lock`.
+    refuses a change after the commit point, or `on_applied` fails, the
+    changes already made are undone before this raises, so the vault is left
+    as it was. Call only under `vault_lock`.
     """
     plan = _plan(vault, writes, state or {})
     if not plan:
@@ -249,11 +249,15 @@ def commit(
         _undo(vault, txn, ops, exc)
         raise DiskError.from_os_error(exc, f"writing to vault '{vault}' (undone)") from exc
     if on_applied is not None:
-        on_applied()
+        try:
+            on_applied()
+        except Exception as exc:  # the ledger could not record it: take the notes back too
+            _undo(vault, txn, ops, exc)
+            raise
     _remove_txn(txn)
 
 
-def _undo(vault: Path, txn: Path, ops: list[_Op], cause: OSError) -> None:
+def _undo(vault: Path, txn: Path, ops: list[_Op], cause: Exception) -> None:
     """Put back what `_apply` changed before `cause` stopped it, then drop the journal.
 
     Each applied file goes back to its staged slot and the replaced one comes
@@ -280,7 +284,7 @@ def _undo(vault: Path, txn: Path, ops: list[_Op], cause: OSError) -> None:
         _fsync_dir(txn)
     except OSError as exc:
         raise VaultError(
-            f"could not finish writing to vault '{vault}' ({cause.strerror or cause}) nor "
+            f"could not finish writing to vault '{vault}' ({cause}) nor "
             f"undo it ({exc.strerror or exc}); fix that and run any tubewiki command to "
             f"complete the write (journal in {txn})"
         ) from exc

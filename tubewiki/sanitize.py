@@ -29,14 +29,21 @@ _ANGLES = str.maketrans({"<": "‹", ">": "›"})
 def safe_text(text: str, limit: int = MAX_TITLE) -> str:
     """One line of plain text: no `<`/`>`, no control or bidi characters, at most `limit` long."""
     text = html.unescape(text) if "&" in text else text
-    text = text.translate(_ANGLES)
-    kept = [
+    flat = " ".join(strip_controls(text.translate(_ANGLES)).split())
+    return flat if len(flat) <= limit else flat[: limit - 1].rstrip() + "…"
+
+
+def strip_controls(text: str) -> str:
+    """Drop control, bidi-override and BOM characters; whitespace controls become spaces.
+
+    Caption text goes through this too, so no alias or link text carries them."""
+    if text.isprintable():
+        return text
+    return "".join(
         " " if ch.isspace() else ch
         for ch in text
         if ch.isspace() or (ch not in _BIDI and ch != "\ufeff" and unicodedata.category(ch) != "Cc")
-    ]
-    flat = " ".join("".join(kept).split())
-    return flat if len(flat) <= limit else flat[: limit - 1].rstrip() + "…"
+    )
 
 
 def safe_meta(meta: VideoMeta) -> VideoMeta:

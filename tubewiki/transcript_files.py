@@ -28,6 +28,7 @@ from webvtt.models import Timestamp
 
 from tubewiki.errors import EmptyTranscriptError, TranscriptFileError, one_line
 from tubewiki.limits import MAX_SNIPPETS, check_snippets
+from tubewiki.sanitize import strip_controls
 from tubewiki.transcript import clean_texts
 from tubewiki.types import Snippet, Transcript, TranscriptKind
 
@@ -110,7 +111,7 @@ def clean_markup(text: str) -> str:
     """Strip tags and join a cue's lines with single spaces; speech is left as is."""
     if "<" in text:
         text = _TAG.sub("", text)
-    return " ".join(text.split())
+    return " ".join(strip_controls(text).split())
 
 
 def _usable(snippets: list[Snippet]) -> list[Snippet]:

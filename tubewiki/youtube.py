@@ -35,7 +35,7 @@ from tubewiki.errors import (
     one_line,
 )
 from tubewiki.limits import check_snippets
-from tubewiki.sanitize import safe_meta
+from tubewiki.sanitize import safe_meta, strip_controls
 from tubewiki.types import Chapter, Snippet, Transcript, TranscriptKind, VideoMeta
 
 log = logging.getLogger(__name__)
@@ -238,9 +238,9 @@ def fetch_transcript(
         raise _unreadable(video_id, err) from None
 
     snippets = tuple(
-        Snippet(text=part.text, start=part.start, duration=part.duration)
+        Snippet(text=strip_controls(part.text), start=part.start, duration=part.duration)
         for part in fetched
-        if part.text.strip()
+        if strip_controls(part.text).strip()
     )
     if not snippets:
         raise EmptyTranscriptError(
