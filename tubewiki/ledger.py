@@ -24,6 +24,7 @@ import difflib
 import hashlib
 import json
 import logging
+import os
 import secrets
 import sqlite3
 import threading
@@ -216,7 +217,6 @@ class Ledger:
             self._db.row_factory = sqlite3.Row
             self._db.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
             if readonly:
-                self._check_readable()
                 return
             # A rollback journal, not WAL: readers then open the file with
             # `mode=ro` without leaving -wal/-shm files behind, even on a
@@ -242,7 +242,8 @@ class Ledger:
 
     @classmethod
     def read(cls, vault: Path) -> Ledger:
-        """Open only to read (for `runs`, `review`, `status`): nothing on disk changes.
+        """Open only to read (for `runs`, `review`, `status`): nothing on disk changes,
+        except that a ledger an older tubewiki wrote is upgraded once where writable.
 
         A vault nothing was ingested into reads as an empty ledger; a missing,
         empty or damaged one where videos were ingested is a `StateError`.
@@ -250,7 +251,12 @@ class Ledger:
         path = vault / STATE_DIR / LEDGER_FILE
         if path.exists():
             _refuse_empty(path)
-            return cls(path, readonly=True)
+            ledger = cls(path, readonly=True)
+            if ledger.version >= SCHEMA_VERSION or not os.access(path.parent, os.W_OK):
+                ledger._check_readable()
+                return ledger
+            ledger.close()  # written by an older tubewiki: upgrade it once
+            return cls(path)
         if _has_history(vault):
             raise StateError(
                 f"the ledger '{path}' is missing, but videos were ingested into this vault; "
@@ -260,15 +266,25 @@ class Ledger:
         empty.path = path
         return empty
 
+    @property
+    def version(self) -> int:
+        try:
+            return int(self._db.execute("PRAGMA user_version").fetchone()[0])
+        except sqlite3.Error as exc:
+            raise ledger_error(exc, self.path) from exc
+
     def _check_readable(self) -> None:
-        version = int(self._db.execute("PRAGMA user_version").fetchone()[0])
+        version = self.version
         if version != SCHEMA_VERSION:
             newer = version > SCHEMA_VERSION
             raise StateError(
                 f"the ledger '{self.path}' has schema {version}, not {SCHEMA_VERSION}; "
-                + ("upgrade tubewiki" if newer else "run any writing command once to upgrade it")
+                + ("upgrade tubewiki" if newer else "make the vault writable once to upgrade it")
             )
-        self._db.execute("SELECT count(*) FROM runs").fetchone()
+        try:
+            self._db.execute("SELECT count(*) FROM runs").fetchone()
+        except sqlite3.Error as exc:
+            raise ledger_error(exc, self.path) from exc
 
     def close(self) -> None:
         with self._lock:
