@@ -378,6 +378,29 @@ def test_bom_and_crlf_notes_are_recognised_and_kept(vault: Path) -> None:
     assert (vault / INDEX).read_bytes() == original
 
 
+def test_an_error_inside_the_real_flow_is_one_line_without_prefect_warnings(
+    vault: Path,
+) -> None:
+    """A note breaks the run after the flow has started (temporary Prefect server, child
+    process): no "EventsWorker - Still processing items" line may follow the error."""
+    note = next((vault / "entities").glob("*.md"))
+    note.write_text(note.read_text("utf-8").replace("---\n", "---\ntitle: [unclosed\n", 1))
+    before = tree(vault)
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "COLUMNS": "200"}
+    for name in ("PREFECT_API_URL", "PREFECT_LOGGING_LEVEL"):
+        env.pop(name, None)
+    args = [
+        sys.executable,
+        "-m",
+        "tubewiki.cli",
+        *map(str, ingest_args(vault, VIDEO_B, TRANSCRIPT_B)),
+    ]
+    done = subprocess.run(args, capture_output=True, text=True, env=env, timeout=300, check=False)
+    assert done.returncode == 7, done.stderr
+    assert done.stderr.startswith("error: note ") and done.stderr.count("\n") == 1, done.stderr
+    assert tree(vault) == before
+
+
 # --- the disk refuses a write: one line, exit 12, the vault as it was -----------------------
 
 
@@ -418,18 +441,45 @@ def _fail_on_call(n: int, error: int) -> Callable[..., Any]:
     return fail
 
 
+@pytest.fixture(scope="module")
+def b_writes(one_video: Path, tmp_path_factory: pytest.TempPathFactory) -> int:
+    """How many files video B's run writes (notes, its cached transcript, its learned names)."""
+    from tubewiki import journal
+
+    copy = tmp_path_factory.mktemp("count") / "vault"
+    shutil.copytree(one_video, copy)
+    calls = 0
+    real = journal._move_into_place
+
+    def counting(staged: Path, target: Path) -> None:
+        nonlocal calls
+        calls += 1
+        real(staged, target)
+
+    journal._move_into_place = counting  # type: ignore[assignment]
+    try:
+        pipeline.ingest(
+            Request(VIDEO_B, TRANSCRIPT_B, title=f"Talk {VIDEO_B}", channel=CHANNEL), copy
+        )
+    finally:
+        journal._move_into_place = real  # type: ignore[assignment]
+    assert calls >= 4
+    return calls
+
+
 @pytest.mark.parametrize(
     ("site", "nth", "code"),
-    [  # video B's run writes 9 files: 7 notes, its cached transcript and its learned names
-        ("_write_file", 1, 12),  # the journal's meta
-        ("_write_file", 4, 12),  # a staged note
-        ("_write_file", 11, 12),  # the journal itself, past every staged file
-        ("_keep_old", 2, 12),  # keeping an old note to undo with
-        ("_move_into_place", 1, 12),  # the first file into place
-        ("_move_into_place", 6, 12),  # halfway: five files already replaced
-        ("_move_into_place", 9, 12),  # the last one
-        ("_move_into_place", 10, 0),  # never: the ingest succeeds
+    [  # n: the files B's run writes. _write_file: the meta, n staged files, the journal
+        ("_write_file", lambda n: 1, 12),  # the journal's meta
+        ("_write_file", lambda n: 3, 12),  # a staged note
+        ("_write_file", lambda n: n + 2, 12),  # the journal itself, past every staged file
+        ("_keep_old", lambda n: 2, 12),  # keeping an old file to undo with
+        ("_move_into_place", lambda n: 1, 12),  # the first file into place
+        ("_move_into_place", lambda n: n // 2 + 1, 12),  # halfway
+        ("_move_into_place", lambda n: n, 12),  # the last one
+        ("_move_into_place", lambda n: n + 1, 0),  # never: the ingest succeeds
     ],
+    ids=["meta", "staged", "journal", "keep-old", "first", "halfway", "last", "never"],
 )
 def test_disk_full_at_each_write_site(
     vault: Path,
@@ -437,13 +487,15 @@ def test_disk_full_at_each_write_site(
     tmp_path: Path,
     plain_ingest: None,
     monkeypatch: pytest.MonkeyPatch,
+    b_writes: int,
     site: str,
-    nth: int,
+    nth: Callable[[int], int],
     code: int,
 ) -> None:
     from tubewiki import journal
 
-    monkeypatch.setattr(journal, site, _fail_on_call(nth, errno.ENOSPC)(getattr(journal, site)))
+    failing = _fail_on_call(nth(b_writes), errno.ENOSPC)(getattr(journal, site))
+    monkeypatch.setattr(journal, site, failing)
     before = tree(vault)
     result = invoke(*ingest_args(vault, VIDEO_B, TRANSCRIPT_B))
     monkeypatch.undo()
@@ -455,11 +507,7 @@ def test_disk_full_at_each_write_site(
     else:
         message = one_line_error(result, 12)
         assert "No space left on device" in message and "free some disk space" in message
-        assert (
-            notes(vault)
-            == notes(Path(vault))
-            == {k: v for k, v in before.items() if not k.startswith(".tubewiki/")}
-        )
+        assert but_ledger(tree(vault)) == but_ledger(before)
         assert not (vault / ".tubewiki" / "transcripts" / f"{VIDEO_B}.json").exists()
         assert not (vault / ".tubewiki" / "learned" / f"{VIDEO_B}.json").exists()
         assert _settled(vault) == ["ok", "failed"]

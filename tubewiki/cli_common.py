@@ -136,6 +136,9 @@ def flow_session(verbose: bool) -> Iterator[None]:
     tasks and the CLI prints its own one-line errors, and set up by `flows.settings`."""
     os.environ.setdefault("PREFECT_LOGGING_LEVEL", "INFO" if verbose else "CRITICAL")
     if not verbose:
+        # The temporary server is a child process: without this, its shutdown after a
+        # failed run logs tracebacks ("Error flushing events") under our one-line error.
+        os.environ.setdefault("PREFECT_SERVER_LOGGING_LEVEL", "CRITICAL")
         _quiet_prefect()
     from flows.settings import local_run
 
