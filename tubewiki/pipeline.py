@@ -20,14 +20,14 @@ from typing import Any
 from tubewiki import cache, journal
 from tubewiki.cache import Source
 from tubewiki.errors import TubewikiError
-from tubewiki.extract import KnownEntity, extract, title_names
+from tubewiki.extract import extract, title_names
 from tubewiki.ledger import ChangeRow, Ledger, RunKind, RunStatus
 from tubewiki.plan import Edit, SectionReport, VideoInput, plan_video
 from tubewiki.sanitize import safe_meta
 from tubewiki.sections import Outcome
 from tubewiki.transcript import needs_repair, timed_text
 from tubewiki.transcript_files import read_transcript_file
-from tubewiki.types import TranscriptKind, VideoMeta
+from tubewiki.types import KnownEntity, TranscriptKind, VideoMeta
 from tubewiki.vault import Vault, read_note
 from tubewiki.youtube import ProxySettings, fetch_metadata, fetch_transcript
 
@@ -143,7 +143,13 @@ def analyse(source: Source, lexicon: Lexicon = Lexicon()) -> VideoInput:
     if transcript.kind is TranscriptKind.GENERATED or needs_repair(transcript.snippets):
         names.update(title_names(source.meta.title))  # lowercase captions: learn from the title
     timed = timed_text(transcript, names=sorted(names))
-    extraction = extract(timed, source.meta.video_id, known=known, chapters=source.meta.chapters)
+    extraction = extract(
+        timed,
+        source.meta.video_id,
+        known=known,
+        chapters=source.meta.chapters,
+        title=source.meta.title,
+    )
     return VideoInput(
         meta=source.meta,
         extraction=extraction,

@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tubewiki.errors import VaultError
-from tubewiki.extract import KnownEntity
 from tubewiki.journal import STATE_DIR
 from tubewiki.notes import GENERATOR_KEY, Note, dump_note, parse_note
+from tubewiki.types import KnownEntity
 
 log = logging.getLogger(__name__)
 
