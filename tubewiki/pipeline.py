@@ -22,7 +22,7 @@ from tubewiki.cache import Source
 from tubewiki.errors import TubewikiError
 from tubewiki.extract import extract, title_names
 from tubewiki.ledger import ChangeRow, Ledger, RunKind, RunStatus
-from tubewiki.plan import Edit, SectionReport, VideoInput, plan_video
+from tubewiki.plan import Edit, SectionReport, VideoInput, plan_video, vault_templates
 from tubewiki.sanitize import safe_meta
 from tubewiki.sections import Outcome
 from tubewiki.transcript import needs_repair, timed_text
@@ -191,7 +191,7 @@ def write(
     own: dict[str, set[str]] = {}
 
     def edit(loaded: Vault) -> list[SectionReport]:
-        templates = _templates(vault)
+        templates = vault_templates(vault)
         reports: list[SectionReport] = []
         for _, item in items:
             mine = plan_video(loaded, item, force=force, templates=templates, learned=learned)
@@ -335,11 +335,6 @@ def rebuild_sources(vault: Path) -> list[Source]:
     """Every cached transcript, in a stable order."""
     sources = [cache.load(vault, video_id) for video_id in cache.cached_ids(vault)]
     return [s for s in sources if s is not None]
-
-
-def _templates(vault: Path) -> Path | None:
-    override = vault / journal.STATE_DIR / "templates"
-    return override if override.is_dir() else None
 
 
 def _recover(vault: Path) -> list[str]:

@@ -15,6 +15,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from tubewiki import sections
+from tubewiki.journal import STATE_DIR
 from tubewiki.notes import Note
 from tubewiki.render import (
     ChannelBlockContext,
@@ -242,6 +243,12 @@ def _drop_stale_sections(vault: Vault, video_id: str, kept: set[str]) -> list[Se
         vault.put(note)
         reports.append(SectionReport(note.path, video_id, sections.Outcome.REPLACED))
     return reports
+
+
+def vault_templates(root: Path) -> Path | None:
+    """The vault's own template folder, which overrides the packaged templates."""
+    override = root / STATE_DIR / "templates"
+    return override if override.is_dir() else None
 
 
 def refresh_entity_intro(vault: Vault, note: Note, templates: Path | None) -> None:

@@ -15,7 +15,13 @@ from dataclasses import replace
 from tubewiki import sections
 from tubewiki.errors import VaultError
 from tubewiki.notes import Note
-from tubewiki.plan import INTRO_KEY, SectionReport, add_to_list, refresh_entity_intro
+from tubewiki.plan import (
+    INTRO_KEY,
+    SectionReport,
+    add_to_list,
+    refresh_entity_intro,
+    vault_templates,
+)
 from tubewiki.slugs import slugify
 from tubewiki.vault import Vault, as_strings
 
@@ -65,7 +71,7 @@ def merge(vault: Vault, source: str, target: str) -> list[SectionReport]:
     vault.delete(src.path)
     vault.put(dst)
     _relink_vault(vault, src.slug, dst.slug)
-    refresh_entity_intro(vault, dst, None)
+    refresh_entity_intro(vault, dst, vault_templates(vault.root))
     return reports
 
 

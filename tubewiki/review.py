@@ -13,7 +13,7 @@ from pathlib import Path
 from tubewiki import sections
 from tubewiki.errors import ReviewError, VaultError
 from tubewiki.ledger import ChangeRow, Ledger, RunRow
-from tubewiki.plan import Edit, SectionReport
+from tubewiki.plan import Edit, SectionReport, refresh_entity_intro, vault_templates
 from tubewiki.vault import Vault
 
 
@@ -83,6 +83,8 @@ def resolve_edit(target: str, *, take_proposed: bool) -> Edit:
                 note.body, key, take_proposed=take_proposed, path=note.path
             )
         vault.put(note)
+        if note.kind == "entity":  # its intro quotes the sections just settled
+            refresh_entity_intro(vault, note, vault_templates(vault.root))
         return [SectionReport(note.path, key, sections.Outcome.REPLACED) for key in pending]
 
     return edit

@@ -30,7 +30,9 @@ def descriptions(candidates: Sequence[Candidate], slug: str) -> tuple[Claim, ...
     ranked = sorted(
         (rank, cand.sentence.start, cand)
         for cand in candidates
-        if slug in cand.claim.slugs and (rank := _kind(cand, slug)) is not None
+        if slug in cand.claim.slugs
+        and not cand.sentence.hedged  # "Maybe those vectors represent ..." describes nothing
+        and (rank := _kind(cand, slug)) is not None
     )
     best_kind = ranked[0][0] if ranked else None
     return tuple(cand.claim for kind, _, cand in ranked[:MAX_DESCRIPTIONS] if kind == best_kind)

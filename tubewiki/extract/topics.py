@@ -72,7 +72,7 @@ def topics(
             continue
         if any(term.key in t.key.split(" ") or _contains(t.key, term.key) for t in found):
             continue  # "group" under "permutation group": the longer term says more
-        name = _display(surfaces)
+        name = _display(surfaces, term.key)
         if any(slugify(t.name) == slugify(name) for t in found):
             continue  # "datum" and "data", two lemmas of one word
         found.append(Topic(term.key, name, tuple(hits), keyness))
@@ -151,7 +151,9 @@ def _contains(longer: str, shorter: str) -> bool:
     return f" {shorter} " in f" {longer} "
 
 
-def _display(surfaces: Counter[str]) -> str:
-    """The form said most, with a capital first letter for a title."""
-    form = max(surfaces, key=lambda s: (surfaces[s], s.islower(), s))
+def _display(surfaces: Counter[str], key: str) -> str:
+    """The title: the dictionary form when it is said ("Neuron", not "Neurons"),
+    else the form said most, with a capital first letter."""
+    said = [s for s in surfaces if s.casefold() == key] or list(surfaces)
+    form = max(said, key=lambda s: (surfaces[s], s.islower(), s))
     return form[:1].upper() + form[1:]
