@@ -27,7 +27,7 @@ from flows.limits import ensure_limits
 from flows.tasks import analyse_batch, fetch_source, learn_vault, write_notes
 from flows.workers import api_shared_with_workers, default_workers, make_task_runner
 from tubewiki import backfill as policy
-from tubewiki import cache, pipeline
+from tubewiki import pipeline
 from tubewiki.backfill import BatchReport, Candidate, Fate
 from tubewiki.cache import Source
 from tubewiki.ledger import RunKind, VideoRow, utc_now
@@ -154,13 +154,6 @@ def _read(request: Request, vault: Path) -> Source | BaseException:
         return exc
 
 
-@task(cache_policy=NO_CACHE)
-def cache_sources(vault: Path, sources: list[Source]) -> None:
-    """Keep the raw transcripts for `rebuild` (`cache.save` on each)."""
-    for source in sources:
-        cache.save(vault, source)
-
-
 def collect(vault: Path, progress: Progress, *, now: str) -> list[tuple[Source, VideoInput]]:
     """Every extraction's result, in video id order; a failed one is recorded and left out."""
     items: list[tuple[Source, VideoInput]] = []
@@ -184,12 +177,10 @@ def _size(source: Source) -> int:
 def finish(vault: Path, progress: Progress, *, kind: RunKind, now: str) -> BatchReport:
     """Collect the extractions, write once, publish: the tail every batch flow shares.
 
-    Only the transcripts about to be written are cached, so a run that fails
-    before writing leaves nothing for a later `rebuild` to pick up.
+    Only the transcripts written are cached (in the same commit as the notes),
+    so a run that fails leaves nothing for a later `rebuild` to pick up.
     """
     items = collect(vault, progress, now=now)
-    if items:
-        cache_sources(vault, [source for source, _ in items])
     run = write_notes(vault, items, kind=kind) if items else None
     ingested = [Fate(item.meta.video_id, "ingested", item.meta.title) for _, item in items]
     report = BatchReport(kind, run, tuple(ingested + progress.fates), progress.stopped)

@@ -7,7 +7,7 @@ from pathlib import Path
 from prefect import flow
 from prefect.artifacts import create_markdown_artifact
 
-from flows.tasks import analyse_video, fetch_source, learn_vault, save_to_cache, write_notes
+from flows.tasks import analyse_video, fetch_source, learn_vault, write_notes
 from tubewiki.pipeline import Request, RunReport, unchanged
 from tubewiki.report import run_markdown
 from tubewiki.settled import settled_by
@@ -50,7 +50,6 @@ def ingest_video(
         print(f"{request.video_id}: unchanged since run {run_id}; nothing to do")
         return unchanged(source, run_id)
     item = analyse_video(source, learn_vault(root))  # a corrupt note stops the run here
-    save_to_cache(root, source)
-    report = write_notes(root, [(source, item)], force=force)
+    report = write_notes(root, [(source, item)], force=force)  # caches the transcript too
     publish(report)
     return report

@@ -13,7 +13,7 @@ from prefect.concurrency.sync import rate_limit
 from prefect.states import State
 from prefect.tasks import exponential_backoff
 
-from tubewiki import cache, pipeline
+from tubewiki import pipeline
 from tubewiki.cache import Source
 from tubewiki.errors import TubewikiError
 from tubewiki.ledger import RunKind
@@ -57,11 +57,6 @@ def fetch_source(request: Request, vault: Path, proxy: ProxySettings | None = No
     return pipeline.acquire(request, vault=vault, proxy=proxy)
 
 
-@task(task_run_name="cache {source.meta.video_id}", cache_policy=NO_CACHE)
-def save_to_cache(vault: Path, source: Source) -> None:
-    cache.save(vault, source)
-
-
 @task(cache_policy=NO_CACHE)
 def learn_vault(vault: Path) -> LexiconRef:
     """The vault's lexicon, by reference: Prefect never walks or pickles 10k entities."""
@@ -84,7 +79,7 @@ def write_notes(
     items: list[tuple[Source, VideoInput]],
     kind: RunKind = "ingest",
     force: bool = False,
-    lock_timeout: float = pipeline.DEFAULT_LOCK_TIMEOUT,
+    lock_timeout: float | None = None,
 ) -> RunReport:
     return pipeline.write(vault, items, kind=kind, force=force, lock_timeout=lock_timeout)
 

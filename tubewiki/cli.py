@@ -16,6 +16,7 @@ from typing import Annotated
 import typer
 
 from tubewiki.cli_common import (
+    LockTimeoutOption,
     VaultOption,
     check_vault,
     console,
@@ -24,6 +25,7 @@ from tubewiki.cli_common import (
     leave,
     print_report,
     user_errors,
+    wait_for_lock,
     warm_pool,
 )
 from tubewiki.cli_server import server_app
@@ -75,11 +77,12 @@ def ingest(
         str | None, typer.Option(help="Webshare rotating proxy password.")
     ] = None,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Show Prefect's logs.")] = False,
+    lock_timeout: LockTimeoutOption = 600,
 ) -> None:
     """Ingest one video into the vault, through the ingest-video Prefect flow."""
     from tubewiki.youtube import parse_video_id
 
-    with user_errors():
+    with user_errors(verbose), wait_for_lock(lock_timeout):
         video_id = parse_video_id(video)
         check_vault(vault)
         if transcript is not None:
@@ -145,9 +148,10 @@ def rebuild(
     vault: VaultOption = Path("notes"),
     force: Annotated[bool, typer.Option(help="Overwrite sections you edited by hand.")] = False,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Show Prefect's logs.")] = False,
+    lock_timeout: LockTimeoutOption = 600,
 ) -> None:
     """Re-render every note from the cached transcripts, with no network."""
-    with user_errors():
+    with user_errors(verbose), wait_for_lock(lock_timeout):
         existing_vault(vault)
         with flow_session(verbose, warm=warm_pool):
             from flows.rebuild import rebuild_vault
@@ -216,11 +220,12 @@ def review_run(
 def revert(
     run: Annotated[str, typer.Argument(help="A run id, a unique prefix of one, or 'last'.")],
     vault: VaultOption = Path("notes"),
+    lock_timeout: LockTimeoutOption = 600,
 ) -> None:
     """Undo a run exactly, if no later run or edit touched its notes."""
     from tubewiki import pipeline, review
 
-    with user_errors():
+    with user_errors(), wait_for_lock(lock_timeout):
         existing_vault(vault)
         print_report(pipeline.apply(vault, "revert", review.revert_edit(vault, run)))
 
@@ -230,11 +235,12 @@ def merge(
     source: Annotated[str, typer.Argument(help="Slug of the entity note to fold away.")],
     target: Annotated[str, typer.Argument(help="Slug of the entity note that keeps everything.")],
     vault: VaultOption = Path("notes"),
+    lock_timeout: LockTimeoutOption = 600,
 ) -> None:
     """Fold one entity note into another and rewrite every link to it."""
     from tubewiki import pipeline, refactor
 
-    with user_errors():
+    with user_errors(), wait_for_lock(lock_timeout):
         existing_vault(vault)
         print_report(pipeline.apply(vault, "merge", lambda v: refactor.merge(v, source, target)))
 
@@ -244,11 +250,12 @@ def rename(
     old: Annotated[str, typer.Argument(help="The note's current slug.")],
     new: Annotated[str, typer.Argument(help="The new slug, lower snake_case.")],
     vault: VaultOption = Path("notes"),
+    lock_timeout: LockTimeoutOption = 600,
 ) -> None:
     """Give a note a new slug and rewrite every link to it."""
     from tubewiki import pipeline, refactor
 
-    with user_errors():
+    with user_errors(), wait_for_lock(lock_timeout):
         existing_vault(vault)
         print_report(pipeline.apply(vault, "rename", lambda v: refactor.rename(v, old, new)))
 
@@ -260,15 +267,47 @@ def resolve(
         bool, typer.Option("--theirs", help="Take tubewiki's proposed version instead of yours.")
     ] = False,
     vault: VaultOption = Path("notes"),
+    lock_timeout: LockTimeoutOption = 600,
 ) -> None:
     """Settle the conflicts in a note: keep your edited sections (default) or take tubewiki's."""
     from tubewiki import pipeline, review
 
-    with user_errors():
+    with user_errors(), wait_for_lock(lock_timeout):
         existing_vault(vault)
         print_report(
             pipeline.apply(vault, "resolve", review.resolve_edit(note, take_proposed=theirs))
         )
+
+
+@app.command()
+def doctor(
+    vault: VaultOption = Path("notes"),
+    repair: Annotated[
+        bool,
+        typer.Option(
+            "--repair",
+            help="Fix what can be fixed: finish interrupted writes, move damaged state files "
+            "aside, start a new ledger, derive missing learned names.",
+        ),
+    ] = False,
+    lock_timeout: LockTimeoutOption = 600,
+) -> None:
+    """Check the vault's notes and state files, and say how to repair them."""
+    from tubewiki.doctor import check
+    from tubewiki.errors import StateError
+
+    with user_errors(), wait_for_lock(lock_timeout):
+        existing_vault(vault)
+        findings = check(vault, repair=repair)
+        for finding in findings:
+            mark = "[green]ok[/]" if finding.ok else "[bold red]problem[/]"
+            console.print(f"{mark} {finding.subject}: {finding.detail}", highlight=False)
+        problems = [f for f in findings if not f.ok]
+        if problems:
+            raise StateError(
+                f"{len(problems)} problem(s) in vault '{vault}'"
+                + ("" if repair else "; run `tubewiki doctor --repair` to fix what it can")
+            )
 
 
 app.add_typer(watch_app, name="watch")

@@ -14,10 +14,18 @@ from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Annotated, NoReturn
 
+import click
 import typer
 from rich.console import Console
 
-from tubewiki.errors import TubewikiError, VaultError
+from tubewiki.errors import (
+    DiskError,
+    NetworkError,
+    PrefectUnavailableError,
+    TubewikiError,
+    VaultError,
+    one_line,
+)
 
 console = Console()
 err_console = Console(stderr=True)
@@ -27,31 +35,100 @@ VaultOption = Annotated[
     typer.Option("--vault", help="The vault folder (default: ./notes).", envvar="TUBEWIKI_VAULT"),
 ]
 
+LockTimeoutOption = Annotated[
+    float,
+    typer.Option(
+        "--lock-timeout",
+        min=0,
+        help="Seconds to wait while another run holds the vault's lock (0: give up at once).",
+        envvar="TUBEWIKI_LOCK_TIMEOUT",
+    ),
+]
+
 
 @contextmanager
-def user_errors() -> Iterator[None]:
-    """One line and an exit code for anything a user can cause."""
+def wait_for_lock(seconds: float) -> Iterator[None]:
+    """Let a writing command wait `seconds` for the vault lock, saying at once that it waits.
+
+    The flows run in this process and read the timeout from the environment.
+    """
+    from tubewiki import journal
+
+    saved = os.environ.get(journal.LOCK_TIMEOUT_ENV)
+    os.environ[journal.LOCK_TIMEOUT_ENV] = repr(seconds)
+    journal.on_lock_wait(
+        lambda text: err_console.print(
+            f"[yellow]waiting:[/] {text}", highlight=False, soft_wrap=True
+        )
+    )
     try:
         yield
-    except TubewikiError as exc:
-        err_console.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
-        raise typer.Exit(exc.exit_code) from None
-    except Exception as exc:
-        if not _from_prefect(exc):
-            raise
-        err_console.print(
-            f"[bold red]error:[/] Prefect could not run the flow: {_one_line(exc)} (start a server "
-            "with `prefect server start` and set PREFECT_API_URL, or raise "
-            "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS)",
-            highlight=False,
-            soft_wrap=True,
-        )
-        raise typer.Exit(11) from None
+    finally:
+        journal.on_lock_wait(journal.log.warning)
+        if saved is None:
+            os.environ.pop(journal.LOCK_TIMEOUT_ENV, None)
+        else:
+            os.environ[journal.LOCK_TIMEOUT_ENV] = saved
+
+
+@contextmanager
+def user_errors(verbose: bool = False) -> Iterator[None]:
+    """The one error boundary: one line and a documented exit code for anything.
+
+    A `TubewikiError` is printed as it is; the disk refusing a write, Prefect
+    being unreachable and anything unforeseen are mapped to one first (see
+    `user_error`). The traceback is shown only with `--verbose`.
+    """
+    try:
+        yield
+    except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
+        raise
     except KeyboardInterrupt:
+        _quiet_prefect()
         err_console.print(
             "interrupted: the vault is unchanged or fully updated, never half-written"
         )
         raise typer.Exit(130) from None
+    except Exception as exc:
+        _quiet_prefect()
+        error = user_error(exc)
+        if verbose:
+            err_console.print_exception()
+        err_console.print(f"[bold red]error:[/] {error}", highlight=False, soft_wrap=True)
+        raise typer.Exit(error.exit_code) from None
+
+
+def user_error(exc: BaseException) -> TubewikiError:
+    """Map any exception to the `TubewikiError` the user is shown."""
+    if isinstance(exc, TubewikiError):
+        return exc
+    if _from_prefect(exc):
+        return PrefectUnavailableError(
+            f"Prefect could not run the flow: {one_line(_message(exc), 200)} (start a server "
+            "with `prefect server start` and point PREFECT_API_URL at it, unset "
+            "PREFECT_API_URL to use a temporary one, or raise "
+            "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS)"
+        )
+    if isinstance(exc, ConnectionError):
+        return NetworkError(f"a connection failed: {one_line(_message(exc), 200)}; try again later")
+    if isinstance(exc, OSError):
+        return DiskError.from_os_error(exc)
+    if isinstance(exc, RecursionError | MemoryError | OverflowError):
+        return TubewikiError(
+            f"the input is too large or too deeply nested to handle ({type(exc).__name__}); "
+            "split it into smaller parts"
+        )
+    return TubewikiError(
+        f"unexpected {type(exc).__name__}: {one_line(_message(exc), 200)} "
+        "(run again with --verbose for the traceback, and please report it)"
+    )
+
+
+def _quiet_prefect() -> None:
+    """Silence Prefect's exit-time "EventsWorker - Still processing items" warnings,
+    which would otherwise follow our one-line error."""
+    for name in ("EventsWorker", "APILogWorker"):
+        logging.getLogger(name).setLevel(logging.ERROR)
 
 
 @contextmanager
@@ -64,6 +141,11 @@ def flow_session(verbose: bool, warm: Callable[[], object] | None = None) -> Ite
     starts; the block begins once the server answers.
     """
     os.environ.setdefault("PREFECT_LOGGING_LEVEL", "INFO" if verbose else "CRITICAL")
+    if not verbose:
+        # The temporary server is a child process: without this, its shutdown after a
+        # failed run logs tracebacks ("Error flushing events") under our one-line error.
+        os.environ.setdefault("PREFECT_SERVER_LOGGING_LEVEL", "CRITICAL")
+        _quiet_prefect()
     from flows.server import prefect_api
 
     with prefect_api() as api:
@@ -131,12 +213,25 @@ def existing_vault(vault: Path) -> None:
 
 
 def _from_prefect(exc: BaseException) -> bool:
-    """Prefect's own failures (its temporary server did not start, say), not ours."""
-    return type(exc).__module__.startswith("prefect") or "ephemeral" in str(exc).lower()
+    """Prefect's own failures (its API unreachable, its temporary server slow), not ours."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        module = type(current).__module__
+        text = str(current)
+        if (
+            module.startswith(("prefect", "httpx", "httpcore"))
+            or "Failed to reach API" in text
+            or "ephemeral" in text.lower()
+        ):
+            return True
+        current = current.__cause__ or current.__context__
+    return False
 
 
-def _one_line(exc: BaseException) -> str:
-    return " ".join(str(exc).split()) or type(exc).__name__
+def _message(exc: BaseException) -> str:
+    return str(exc) or type(exc).__name__
 
 
 def print_report(report: object) -> None:

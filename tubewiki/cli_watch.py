@@ -111,9 +111,10 @@ def run(
     vault: VaultOption = Path("notes"),
     max_videos: Annotated[int, typer.Option(help="Fetch at most this many videos.")] = 50,
     verbose: VerboseOption = False,
+    lock_timeout: base.LockTimeoutOption = 600,
 ) -> None:
     """Check every feed once and ingest what is new, through the watch-channels flow."""
-    with base.user_errors():
+    with base.user_errors(verbose), base.wait_for_lock(lock_timeout):
         base.check_vault(vault)
         with base.flow_session(verbose):
             from flows.watch import watch_channels
@@ -183,11 +184,12 @@ def backfill_command(
         typer.Option(help="A running Dask scheduler (tcp://host:8786); default: a local one."),
     ] = None,
     verbose: VerboseOption = False,
+    lock_timeout: base.LockTimeoutOption = 600,
 ) -> None:
     """Ingest many videos at once, with extraction spread over every core."""
     from tubewiki.backfill import sources_from_path
 
-    with base.user_errors():
+    with base.user_errors(verbose), base.wait_for_lock(lock_timeout):
         base.check_vault(vault)
         sources_from_path(path)  # fail before starting Prefect
         local = task_runner is TaskRunnerName.process

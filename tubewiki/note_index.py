@@ -23,7 +23,7 @@ from typing import Any
 import frontmatter
 
 from tubewiki.journal import STATE_DIR
-from tubewiki.notes import Note, parse_note
+from tubewiki.notes import BOM, Note, parse_note
 
 INDEX_FILE = "index.sqlite"
 Split = tuple[str, str]  # (hash of the front matter text and format, body)
@@ -80,8 +80,8 @@ def read_note(path: str, stat: os.stat_result) -> tuple[str, Split | None]:
     seen = _SEEN.get(path)
     if seen is not None and seen[0] == stamp:
         return seen[1], seen[2]
-    with open(path, encoding="utf-8", newline=None) as file:
-        text = file.read()
+    with open(path, "rb") as file:  # exact text: a BOM and CRLF line ends are kept
+        text = file.read().decode("utf-8")
     split = _split(text)
     _SEEN[path] = (stamp, text, split)
     return text, split
@@ -94,7 +94,13 @@ def _connect(path: Path) -> sqlite3.Connection:
 
 
 def _split(text: str) -> Split | None:
-    """(hash of the front matter text and its format, body) as python-frontmatter splits."""
+    """(hash of the front matter text and its format, body) as python-frontmatter splits.
+
+    None for a note another editor saved with a BOM, CRLF line ends or unusual
+    trailing whitespace: `parse_note` reads those, keeping every byte.
+    """
+    if text.startswith(BOM) or "\r" in text or not text.endswith("\n") or text.endswith("\n\n"):
+        return None
     stripped = text.strip()
     handler = frontmatter.detect_format(stripped, frontmatter.handlers)
     if handler is None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from dataclasses import replace
 
 from tubewiki import sections
 from tubewiki.errors import VaultError
@@ -91,7 +92,7 @@ def rename(vault: Vault, old: str, new: str) -> list[SectionReport]:
             f"a note with the slug '{new}' already exists; pick another or merge the notes"
         )
     folder = note.path.rsplit("/", 1)[0] + "/" if "/" in note.path else ""
-    moved = Note(path=f"{folder}{new}.md", meta=dict(note.meta), body=note.body)
+    moved = replace(note, path=f"{folder}{new}.md", meta=dict(note.meta))  # keeps BOM, CRLF
     vault.delete(note.path)
     vault.put(moved)
     _relink_vault(vault, old, new)

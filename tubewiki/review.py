@@ -18,12 +18,12 @@ from tubewiki.vault import Vault
 
 
 def runs(vault: Path, limit: int = 20) -> list[RunRow]:
-    with Ledger.open(vault) as ledger:
+    with Ledger.read(vault) as ledger:
         return ledger.runs(limit)
 
 
 def run_changes(vault: Path, ref: str = "last") -> tuple[RunRow, list[ChangeRow]]:
-    with Ledger.open(vault) as ledger:
+    with Ledger.read(vault) as ledger:
         run = ledger.run(ref)
         return run, ledger.changes(run.run_id)
 

@@ -217,6 +217,11 @@ def _note_files(root: Path) -> list[tuple[str, os.stat_result]]:
     return sorted(found, key=lambda item: item[0].split("/"))  # Path order: part by part
 
 
+def note_text(path: Path) -> str:
+    """A note's exact text: no newline translation, a byte order mark kept."""
+    return path.read_bytes().decode("utf-8")
+
+
 def as_strings(value: object) -> list[str]:
     """A front matter list as strings; a person may have typed one bare value."""
     if isinstance(value, list):
