@@ -1,6 +1,6 @@
 """How close the backfill flow comes to bare spaCy on the same machine.
 
-    python benchmarks/backfill_speed.py DIR    # DIR/<id>/transcript.json + meta.json
+    python benchmarks/backfill_speed.py DIR [--limit N]   # DIR/<id>/transcript.json + meta.json
 
 Backfills every transcript in DIR into an empty temporary vault through the
 `backfill` flow with its default task runner, as `tubewiki backfill` runs it,
@@ -15,7 +15,8 @@ server that the backfill's workers come from (`flows.workers`); a fresh
 `tubewiki backfill` process starts both once, the fork server while Prefect's
 server starts. Each timed backfill is a whole flow run: reading, a new pool of
 workers, extraction, and writing every note into a new vault. `--copies N`
-backfills each video N times under new ids.
+backfills each video N times under new ids; `--limit N` takes only the first N
+videos of DIR (in video-id order), so DIR can be a folder of any size.
 """
 
 from __future__ import annotations
@@ -35,8 +36,8 @@ from timing import settle
 from flows.backfill import backfill
 from flows.settings import local_run
 from tubewiki.backfill import BatchReport, sources_from_path
-from tubewiki.extract import RULER, pipe_chunks
-from tubewiki.nlp import load_nlp
+from tubewiki.extract import pipe_chunks
+from tubewiki.nlp import RULER, load_nlp
 from tubewiki.pipeline import acquire
 from tubewiki.transcript import timed_text
 
@@ -67,6 +68,21 @@ def timed_backfill(folder: Path, vault: Path) -> tuple[float, BatchReport]:
     return time.perf_counter() - start, report
 
 
+def limited(folder: Path, limit: int | None, into: Path) -> Path:
+    """A folder of links to the first `limit` videos of `folder` (all of them: `folder`)."""
+    requests = sources_from_path(folder)
+    if limit is None or limit >= len(requests):
+        return folder
+    into.mkdir(parents=True)
+    for request in requests[:limit]:
+        assert request.transcript_file is not None
+        entry = request.transcript_file
+        if entry.parent != folder:  # <id>/transcript.json: link the video's folder
+            entry = entry.parent
+        (into / entry.name).symlink_to(entry.resolve())
+    return into
+
+
 def replicate(folder: Path, copies: int, into: Path) -> Path:
     """`copies` of every video under new ids, to see the rate once start-up is amortised."""
     if copies <= 1:
@@ -93,13 +109,15 @@ def main() -> int:
     parser.add_argument("--processes", type=int, default=2, help="n_process for bare spaCy")
     parser.add_argument("--copies", type=int, default=1, help="backfill each video N times")
     parser.add_argument("--repeat", type=int, default=3, help="rounds of both timings")
+    parser.add_argument("--limit", type=int, default=None, help="only the first N videos")
     args = parser.parse_args()
 
     nlp = load_nlp()
     spacy_s: list[float] = []
     backfill_s: list[float] = []
     with tempfile.TemporaryDirectory() as tmp, local_run():
-        folder = replicate(args.folder, args.copies, Path(tmp) / "copies")
+        folder = limited(args.folder, args.limit, Path(tmp) / "limited")
+        folder = replicate(folder, args.copies, Path(tmp) / "copies")
         texts = texts_of(folder, Path(tmp) / "scratch")
         words = sum(text.count(" ") + 1 for text in texts)
         bare_spacy(nlp, texts, args.processes)  # warm-up rounds, not counted

@@ -27,12 +27,13 @@ from flows.limits import ensure_limits
 from flows.tasks import analyse_batch, fetch_source, learn_vault, write_notes
 from flows.workers import api_shared_with_workers, default_workers, make_task_runner
 from tubewiki import backfill as policy
-from tubewiki import cache, pipeline
+from tubewiki import pipeline
 from tubewiki import progress as bar
 from tubewiki.backfill import BatchReport, Candidate, Fate
 from tubewiki.cache import Source
 from tubewiki.ledger import RunKind, VideoRow, utc_now
-from tubewiki.pipeline import AnalysisResult, Lexicon, Request
+from tubewiki.lexicon_ref import LexiconRef
+from tubewiki.pipeline import AnalysisResult, Request
 from tubewiki.plan import VideoInput
 from tubewiki.youtube import ProxySettings
 
@@ -53,7 +54,7 @@ def record_failure(
 class Progress:
     """What a run has so far: extractions under way and every video's fate."""
 
-    lexicon: Lexicon = field(default_factory=Lexicon)
+    lexicon: LexiconRef
     analysing: list[tuple[list[Source], PrefectFuture[list[AnalysisResult]]]] = field(
         default_factory=list
     )
@@ -76,10 +77,7 @@ class Progress:
 
     def analyse(self, sources: list[Source]) -> None:
         """Hand a batch of videos to the task runner."""
-        ids = [source.meta.video_id for source in sources]
-        label = ids[0] + (f" +{len(ids) - 1}" if len(ids) > 1 else "")
-        future = analyse_batch.submit(sources, self.lexicon, label)
-        self.analysing.append((sources, future))
+        self.analysing.append((sources, submit_batch(sources, self.lexicon)))
 
     def fail(self, vault: Path, candidate: Candidate, error: BaseException, now: str) -> None:
         fields = {
@@ -117,9 +115,8 @@ def fetch_all(
             progress.fail(vault, candidate, result, now)
         else:
             read[candidate.video_id] = result
-    sizes = {video_id: _size(source) for video_id, source in read.items()}
-    for batch in policy.batches(sizes, default_workers()):
-        progress.analyse([read[video_id] for video_id in batch])
+    for batch in in_batches(list(read.values())):
+        progress.analyse(batch)
 
     fetch = fetch_source if retries is None else fetch_source.with_options(retries=retries)
     proxy = ProxySettings.from_env()
@@ -137,6 +134,20 @@ def fetch_all(
             progress.analyse([fetched])
 
 
+def in_batches(sources: Sequence[Source]) -> list[list[Source]]:
+    """Sources in batches of about equal size, one extraction task each (`policy.batches`)."""
+    by_id = {source.meta.video_id: source for source in sources}
+    sizes = {video_id: _size(source) for video_id, source in by_id.items()}
+    return [[by_id[v] for v in batch] for batch in policy.batches(sizes, default_workers())]
+
+
+def submit_batch(sources: list[Source], lexicon: LexiconRef) -> PrefectFuture[list[AnalysisResult]]:
+    """One extraction task for a batch, on the flow's task runner."""
+    ids = [source.meta.video_id for source in sources]
+    label = ids[0] + (f" +{len(ids) - 1}" if len(ids) > 1 else "")
+    return analyse_batch.submit(sources, lexicon, label)
+
+
 def _read(request: Request, vault: Path) -> Source | BaseException:
     """A local transcript, read in the flow itself: no network, so nothing to retry, and
     a backfill of thousands of files should not leave thousands of trivial task runs."""
@@ -144,13 +155,6 @@ def _read(request: Request, vault: Path) -> Source | BaseException:
         return pipeline.acquire(request, vault=vault)
     except Exception as exc:
         return exc
-
-
-@task(cache_policy=NO_CACHE)
-def cache_sources(vault: Path, sources: list[Source]) -> None:
-    """Keep the raw transcripts for `rebuild` (`cache.save` on each)."""
-    for source in sources:
-        cache.save(vault, source)
 
 
 def collect(vault: Path, progress: Progress, *, now: str) -> list[tuple[Source, VideoInput]]:
@@ -177,12 +181,10 @@ def _size(source: Source) -> int:
 def finish(vault: Path, progress: Progress, *, kind: RunKind, now: str) -> BatchReport:
     """Collect the extractions, write once, publish: the tail every batch flow shares.
 
-    Only the transcripts about to be written are cached, so a run that fails
-    before writing leaves nothing for a later `rebuild` to pick up.
+    Only the transcripts written are cached (in the same commit as the notes),
+    so a run that fails leaves nothing for a later `rebuild` to pick up.
     """
     items = collect(vault, progress, now=now)
-    if items:
-        cache_sources(vault, [source for source, _ in items])
     run = write_notes(vault, items, kind=kind) if items else None
     ingested = [Fate(item.meta.video_id, "ingested", item.meta.title) for _, item in items]
     report = BatchReport(kind, run, tuple(ingested + progress.fates), progress.stopped)

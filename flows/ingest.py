@@ -7,11 +7,12 @@ from pathlib import Path
 from prefect import flow
 from prefect.artifacts import create_markdown_artifact
 
-from flows.tasks import analyse_video, fetch_source, learn_vault, save_to_cache, write_notes
+from flows.tasks import analyse_video, fetch_source, learn_vault, write_notes
 from tubewiki.backfill import record_failure
 from tubewiki.ledger import utc_now
-from tubewiki.pipeline import Request, RunReport
+from tubewiki.pipeline import Request, RunReport, unchanged
 from tubewiki.report import run_markdown
+from tubewiki.settled import settled_by
 from tubewiki.youtube import ProxySettings, parse_video_id
 
 
@@ -52,8 +53,10 @@ def ingest_video(
         if request.transcript_file is None:  # YouTube failed: `tubewiki status` shows it
             record_failure(root, request.video_id, exc, utc_now(), source="ingest")
         raise
+    if not force and (run_id := settled_by(root, source)):
+        print(f"{request.video_id}: unchanged since run {run_id}; nothing to do")
+        return unchanged(source, run_id)
     item = analyse_video(source, learn_vault(root))  # a corrupt note stops the run here
-    save_to_cache(root, source)
-    report = write_notes(root, [(source, item)], force=force)
+    report = write_notes(root, [(source, item)], force=force)  # caches the transcript too
     publish(report)
     return report

@@ -6,6 +6,11 @@ process runs no exit handler, and the server then runs for good. So each such
 child gets a watchdog: a tiny process that waits for the end of a pipe only
 this process holds (the kernel closes it however this process dies), then
 stops the child. The backfill workers use the same idea (`flows.workers`).
+
+The CLI does not need this: it starts its temporary server itself
+(`flows.server`, which dies with its parent by PR_SET_PDEATHSIG). The guard is
+for flows run outside the CLI (`local_run()` with no API configured), where
+Prefect still starts its own.
 """
 
 from __future__ import annotations

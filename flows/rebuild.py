@@ -1,4 +1,10 @@
-"""The `rebuild-vault` flow: re-render every note from cached transcripts, offline."""
+"""The `rebuild-vault` flow: re-render every note from cached transcripts, offline.
+
+Extraction runs as a backfill's does: balanced batches on the warm process
+pool (`flows.backfill.in_batches`, `flows.workers`), so a rebuild of a vault
+takes no longer than the backfill that built it. Notes are written once, in
+video-id order, so the result is the same bytes as a one-process rebuild.
+"""
 
 from __future__ import annotations
 
@@ -6,23 +12,36 @@ from pathlib import Path
 
 from prefect import flow
 
+from flows.backfill import in_batches, submit_batch
 from flows.ingest import publish
-from flows.tasks import analyse_video, learn_vault, load_cached_sources, write_notes
+from flows.tasks import learn_vault, load_cached_sources, write_notes
+from flows.workers import api_shared_with_workers, make_task_runner
 from tubewiki import progress as bar
+from tubewiki.cache import Source
 from tubewiki.pipeline import RunReport
+from tubewiki.plan import VideoInput
 
 
-@flow(name="rebuild-vault", log_prints=True)
+@flow(name="rebuild-vault", log_prints=True, task_runner=make_task_runner("process"))
 def rebuild_vault(vault: str = "notes", force: bool = False) -> RunReport:
-    """Run after a template or extractor change; people's edits survive it."""
+    """Run after a template or extractor change; people's edits survive it.
+
+    A video whose extraction fails fails the whole rebuild, before any note is written.
+    """
     root = Path(vault)
     sources = load_cached_sources(root)
     lexicon = learn_vault(root)
     bar.begin(len(sources), "rebuild")
-    items = []
-    for source in sources:
-        items.append(analyse_video(source, lexicon))
-        bar.advance(f"{source.meta.video_id} analysed")
-    report = write_notes(root, list(zip(sources, items, strict=True)), kind="rebuild", force=force)
+    items: list[tuple[Source, VideoInput]] = []
+    with api_shared_with_workers():
+        batches = [(batch, submit_batch(batch, lexicon)) for batch in in_batches(sources)]
+        for batch, future in batches:
+            for source, result in zip(batch, future.result(), strict=True):
+                if isinstance(result, BaseException):
+                    raise result
+                items.append((source, result))
+                bar.advance(f"{source.meta.video_id} analysed")
+    items.sort(key=lambda item: item[0].meta.video_id)
+    report = write_notes(root, items, kind="rebuild", force=force)
     publish(report)
     return report

@@ -24,14 +24,16 @@ def apply_defaults() -> None:
 
 
 @contextmanager
-def local_run() -> Iterator[None]:
+def local_run(temporary: bool | None = None) -> Iterator[None]:
     """Flow runs started in this block send no heartbeats to Prefect's temporary server,
     and that server ends with this process, even one killed with SIGKILL.
 
     Heartbeats let a server mark a crashed run, but the temporary server dies
     with this process, so nobody reads them; and every flow run waits up to a
     second for its heartbeat thread to stop, most of a short run's overhead.
-    With a configured server (PREFECT_API_URL) they stay on.
+    With a configured server they stay on. `temporary` says whether the API is
+    a temporary server (`flows.server` starts one and sets PREFECT_API_URL to
+    it); by default, whether no PREFECT_API_URL is set, so Prefect starts one.
     """
     from prefect.settings import (
         PREFECT_FLOWS_HEARTBEAT_FREQUENCY,
@@ -39,11 +41,17 @@ def local_run() -> Iterator[None]:
         temporary_settings,
     )
 
-    if get_current_settings().api.url:
+    if temporary is None:
+        temporary = not get_current_settings().api.url
+        if temporary:
+            # Prefect itself will start the server (flows run outside the CLI): a
+            # killed process must not leave it running. The CLI's own temporary
+            # server (`flows.server`) already dies with its parent.
+            from flows.lifeline import guard_temporary_server
+
+            guard_temporary_server()
+    if not temporary:
         yield
         return
-    from flows.lifeline import guard_temporary_server
-
-    guard_temporary_server()  # a killed tubewiki must not leave the server running
     with temporary_settings(updates={PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}):
         yield

@@ -14,11 +14,12 @@ from prefect.concurrency.sync import rate_limit
 from prefect.states import State
 from prefect.tasks import exponential_backoff
 
-from tubewiki import cache, pipeline
+from tubewiki import pipeline
 from tubewiki.cache import Source
 from tubewiki.errors import RequestBlockedError, TubewikiError
 from tubewiki.ledger import RunKind
-from tubewiki.pipeline import AnalysisResult, Lexicon, Request, RunReport
+from tubewiki.lexicon_ref import LexiconRef, share
+from tubewiki.pipeline import AnalysisResult, Request, RunReport
 from tubewiki.plan import VideoInput
 from tubewiki.youtube import ProxySettings
 
@@ -83,24 +84,20 @@ def fetch_source(request: Request, vault: Path, proxy: ProxySettings | None = No
     return pipeline.acquire(request, vault=vault, proxy=proxy)
 
 
-@task(task_run_name="cache {source.meta.video_id}", cache_policy=NO_CACHE)
-def save_to_cache(vault: Path, source: Source) -> None:
-    cache.save(vault, source)
-
-
 @task(cache_policy=NO_CACHE)
-def learn_vault(vault: Path) -> Lexicon:
-    return pipeline.learn(vault)
+def learn_vault(vault: Path) -> LexiconRef:
+    """The vault's lexicon, by reference: Prefect never walks or pickles 10k entities."""
+    return share(vault, pipeline.learn(vault))
 
 
 @task(task_run_name="analyse {source.meta.video_id}", cache_policy=NO_CACHE)
-def analyse_video(source: Source, lexicon: Lexicon) -> VideoInput:
-    return pipeline.analyse(source, lexicon)
+def analyse_video(source: Source, lexicon: LexiconRef) -> VideoInput:
+    return pipeline.analyse(source, lexicon.load())
 
 
 @task(task_run_name="analyse {label}", cache_policy=NO_CACHE)
-def analyse_batch(sources: list[Source], lexicon: Lexicon, label: str) -> list[AnalysisResult]:
-    return pipeline.analyse_each(sources, lexicon)
+def analyse_batch(sources: list[Source], lexicon: LexiconRef, label: str) -> list[AnalysisResult]:
+    return pipeline.analyse_each(sources, lexicon.load())
 
 
 @task(cache_policy=NO_CACHE)
@@ -109,7 +106,7 @@ def write_notes(
     items: list[tuple[Source, VideoInput]],
     kind: RunKind = "ingest",
     force: bool = False,
-    lock_timeout: float = pipeline.DEFAULT_LOCK_TIMEOUT,
+    lock_timeout: float | None = None,
 ) -> RunReport:
     return pipeline.write(vault, items, kind=kind, force=force, lock_timeout=lock_timeout)
 

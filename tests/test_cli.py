@@ -327,10 +327,10 @@ def test_ingest_runs_review_revert(prefect_harness: None, tmp_path: Path) -> Non
     check_notes(vault)
     after_a = snapshot(vault)
 
-    again = invoke(*ingest_args(vault))
+    again = invoke(*ingest_args(vault))  # skipped before Prefect starts: no new run
     assert again.exit_code == 0, again.stderr
-    assert again.stdout == f"run {run_ids(vault)[0]}: every note already up to date\n"
-    assert snapshot(vault) == after_a
+    assert again.stdout.startswith(f"{VIDEO_A}: already up to date: run {run_a} wrote it")
+    assert snapshot(vault) == after_a and run_ids(vault) == [run_a]
 
     second = invoke(*ingest_args(vault, VIDEO_B, TRANSCRIPT_B))
     assert second.exit_code == 0, second.stderr
@@ -342,7 +342,7 @@ def test_ingest_runs_review_revert(prefect_harness: None, tmp_path: Path) -> Non
     runs = invoke("runs", "--vault", vault)
     assert runs.exit_code == 0 and runs.stderr == ""
     rows = [line for line in runs.stdout.splitlines() if line.startswith("│ ")]
-    assert len(rows) == 3
+    assert len(rows) == 2
     assert rows[0].split("│")[1].strip() == run_b  # newest first
     assert rows[-1].split("│")[1].strip() == run_a
     assert all(" ingest " in row and " ok " in row for row in rows)

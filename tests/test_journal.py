@@ -187,12 +187,28 @@ def test_on_applied_runs_with_notes_in_place_and_journal_kept(tmp_path: Path) ->
     assert txns(tmp_path) == []
 
 
-def test_failing_callbacks_keep_the_txn_for_the_next_recover(tmp_path: Path) -> None:
-    def boom(*_: object) -> None:
+def test_a_failing_on_applied_undoes_the_write(tmp_path: Path) -> None:
+    """The ledger could not record the run: the notes go back as they were, at once."""
+    make_vault(tmp_path, {"a.md": "old a\n"})
+
+    def boom() -> None:
         raise RuntimeError("ledger unavailable")
 
     with pytest.raises(RuntimeError):
-        commit(tmp_path, {"a.md": "a"}, meta={"run_id": "r1"}, on_applied=boom)
+        commit(tmp_path, {"a.md": "new a\n", "b.md": "b\n"}, meta={"run_id": "r1"}, on_applied=boom)
+    assert snapshot(tmp_path) == {"a.md": b"old a\n"}
+    assert txns(tmp_path) == [] and recover(tmp_path) == []
+
+
+def test_failing_recovery_callbacks_keep_the_txn_for_the_next_recover(tmp_path: Path) -> None:
+    def die() -> None:
+        raise Crash
+
+    def boom(*_: object) -> None:
+        raise RuntimeError("ledger unavailable")
+
+    with pytest.raises(Crash):
+        commit(tmp_path, {"a.md": "a"}, meta={"run_id": "r1"}, on_applied=die)
     assert snapshot(tmp_path) == {"a.md": b"a"}
     with pytest.raises(RuntimeError):
         recover(tmp_path, on_recovered=boom)

@@ -1,8 +1,9 @@
 """A `tubewiki ingest` killed with SIGKILL leaves no process behind.
 
-With no Prefect server configured, the ingest starts Prefect's temporary API
-server (uvicorn) as a child; a killed process runs no exit handler, so without
-`flows.lifeline` that server would run for good.
+With no Prefect server configured, the ingest starts a temporary API server
+(uvicorn) as a child: the CLI its own (`flows.server`), a flow run outside the
+CLI Prefect's (guarded by `flows.lifeline`). A killed process runs no exit
+handler, so unless the child ends with its parent it would run for good.
 """
 
 from __future__ import annotations
@@ -51,25 +52,45 @@ def command_line(pid: int) -> str:
         return ""
 
 
-def test_killing_an_ingest_leaves_no_process(tmp_path: Path) -> None:
+# The same ingest through Prefect's own temporary server, as a script would run the flow.
+_FLOW_OUTSIDE_CLI = """
+import sys
+from flows.ingest import ingest_video
+from flows.settings import local_run
+with local_run():
+    ingest_video("OrbitalA_01", transcript=sys.argv[1], title="T", channel="C", vault=sys.argv[2])
+"""
+
+
+@pytest.mark.parametrize("through", ["cli", "flow"])
+def test_killing_an_ingest_leaves_no_process(tmp_path: Path, through: str) -> None:
+    vault = str(tmp_path / "vault")
+    command = (
+        [
+            sys.executable, "-m", "tubewiki.cli", "ingest", "OrbitalA_01",
+            "--transcript", str(TRANSCRIPT), "--title", "T", "--channel", "C", "--vault", vault,
+        ]
+        if through == "cli"
+        else [sys.executable, "-c", _FLOW_OUTSIDE_CLI, str(TRANSCRIPT), vault]
+    )  # fmt: skip
     env = {
         key: value
         for key, value in os.environ.items()
         if not key.startswith("PREFECT_API") and key != "PREFECT_HOME"
     }
-    env.update(PREFECT_HOME=str(tmp_path / "prefect"), PYTHONPATH=str(ROOT))
+    env.update(
+        PREFECT_HOME=str(tmp_path / "prefect"),
+        TUBEWIKI_STATE_DIR=str(tmp_path / "state"),  # no background server of the user's
+        PYTHONPATH=str(ROOT),
+    )
     ingest = subprocess.Popen(
-        [
-            sys.executable, "-m", "tubewiki.cli", "ingest", "OrbitalA_01",
-            "--transcript", str(TRANSCRIPT), "--title", "T", "--channel", "C",
-            "--vault", str(tmp_path / "vault"),
-        ],
+        command,
         cwd=ROOT,
         env=env,
         start_new_session=True,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
-    )  # fmt: skip
+    )
     seen: set[int] = set()
     try:
 

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import random
 import re
 import sqlite3
+import zlib
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tubewiki.errors import ReviewError, VaultError
+from tubewiki.errors import ReviewError, StateError, VaultError
 from tubewiki.journal import STATE_DIR
+from tubewiki.ledger import _SCHEMA as _SCHEMA_1
 from tubewiki.ledger import LEDGER_FILE, SCHEMA_VERSION, ChangeRow, Ledger, VideoRow
 
 
@@ -225,7 +228,7 @@ def test_open_creates_the_schema_in_the_state_dir_and_persists(tmp_path: Path) -
     assert path.is_file() and not path.name.endswith(".md")
     db = sqlite3.connect(path)
     assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
-    assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert db.execute("PRAGMA journal_mode").fetchone()[0] == "delete"  # readers leave no files
     db.close()
     with Ledger.open(tmp_path) as ledger:
         assert ledger.run("last").run_id == run_id
@@ -240,11 +243,98 @@ def test_a_newer_schema_is_refused(tmp_path: Path) -> None:
         Ledger(path)
 
 
-def test_a_corrupt_ledger_is_a_vault_error(tmp_path: Path) -> None:
+def test_a_corrupt_ledger_is_a_state_error(tmp_path: Path) -> None:
     path = tmp_path / "ledger.sqlite"
     path.write_bytes(b"this is not a database" * 100)
-    with pytest.raises(VaultError, match="cannot open the ledger"):
+    with pytest.raises(StateError, match=r"is damaged .*tubewiki doctor") as caught:
         Ledger(path)
+    assert caught.value.exit_code == 13
+
+
+# -- storage: content-addressed, compressed texts -----------------------------------------
+
+
+def _section(n: int) -> str:
+    """A paragraph of varied words, different for every `n`."""
+    rng = random.Random(n)
+    words = ["orbit", "freight", "launch", "ledger", "rideshare", "payload", "Tucson", "fuel"]
+    return " ".join(rng.choice(words) + str(rng.randint(0, 99)) for _ in range(120)) + "\n"
+
+
+def _stored_bytes(path: Path) -> int:
+    db = sqlite3.connect(path)
+    try:
+        return int(db.execute("SELECT coalesce(sum(length(data)), 0) FROM texts").fetchone()[0])
+    finally:
+        db.close()
+
+
+def test_each_run_adds_about_what_it_changed(tmp_path: Path) -> None:
+    """An entity note that grows by one section per run: the ledger grows by about one
+    section per run too, not by the whole (ever longer) note."""
+    path = tmp_path / STATE_DIR / LEDGER_FILE
+    text = "---\ntitle: Orbital Freight\n---\n\n"
+    added = []
+    with Ledger.open(tmp_path) as ledger:
+        for n in range(40):
+            new = text + _section(n)
+            run_id = ledger.start_run("ingest")
+            before = _stored_bytes(path)
+            ledger.record_changes(run_id, [ChangeRow("entities/x.md", "updated", text, new)])
+            ledger.finish_run(run_id, "ok")
+            added.append(_stored_bytes(path) - before)
+            text = new
+        assert ledger.changes(run_id)[0].after == text  # rebuilt exactly, through the chain
+    section = len(zlib.compress(_section(1).encode()))
+    assert max(added[1:]) < 2 * section, (added, section)
+    assert len(text) > 30 * section  # the note itself is far larger than what was stored
+
+
+def test_the_same_text_is_stored_once(tmp_path: Path) -> None:
+    with Ledger.open(tmp_path) as ledger:
+        for _ in range(3):
+            run_id = ledger.start_run("ingest")
+            ledger.record_changes(run_id, [ChangeRow("a.md", "created", None, "same text\n")])
+    db = sqlite3.connect(tmp_path / STATE_DIR / LEDGER_FILE)
+    assert db.execute("SELECT count(*) FROM texts").fetchone()[0] == 1
+    db.close()
+
+
+def test_a_schema_1_ledger_is_migrated(tmp_path: Path) -> None:
+    """Full texts move into `texts`; each video keeps only the notes that mention it."""
+    path = tmp_path / STATE_DIR / LEDGER_FILE
+    path.parent.mkdir()
+    db = sqlite3.connect(path)
+    db.executescript(_SCHEMA_1)
+    db.executescript(
+        "INSERT INTO runs (run_id, kind, started, status) VALUES ('r1', 'ingest', 't', 'ok');"
+        "INSERT INTO changes (run_id, path, action, before, after) VALUES"
+        " ('r1', 'a/vid.md', 'created', NULL, 'videoId: VideoAAAA01'),"
+        " ('r1', 'entities/x.md', 'updated', 'old x', 'x <!-- tubewiki:begin VideoAAAA01 -->'),"
+        " ('r1', 'entities/y.md', 'created', NULL, 'y <!-- tubewiki:begin VideoBBBB02 -->');"
+        "INSERT INTO videos (video_id, status, notes) VALUES ('VideoAAAA01', 'ingested',"
+        ' \'["a/vid.md", "entities/x.md", "entities/y.md"]\');'
+        "PRAGMA user_version = 1;"
+    )
+    db.close()
+    with Ledger.open(tmp_path) as ledger:
+        changes = {c.path: (c.before, c.after) for c in ledger.changes("r1")}
+        video = ledger.video("VideoAAAA01")
+    assert changes["entities/x.md"] == ("old x", "x <!-- tubewiki:begin VideoAAAA01 -->")
+    assert changes["a/vid.md"] == (None, "videoId: VideoAAAA01")
+    assert video is not None and video.notes == ("a/vid.md", "entities/x.md")
+
+
+def test_a_damaged_text_is_reported(tmp_path: Path) -> None:
+    with Ledger.open(tmp_path) as ledger:
+        run_id = ledger.start_run("ingest")
+        ledger.record_changes(run_id, [ChangeRow("a.md", "created", None, "some text\n")])
+    db = sqlite3.connect(tmp_path / STATE_DIR / LEDGER_FILE)
+    db.execute("UPDATE texts SET data = x'00112233'")
+    db.commit()
+    db.close()
+    with Ledger.open(tmp_path) as ledger, pytest.raises(StateError, match="is damaged"):
+        ledger.changes(run_id)
 
 
 def test_failed_feeds_are_kept_until_a_read_works(tmp_path: Path) -> None:
@@ -263,13 +353,46 @@ def test_failed_feeds_are_kept_until_a_read_works(tmp_path: Path) -> None:
 
 
 def test_a_schema_1_ledger_gains_the_feeds_table(tmp_path: Path) -> None:
-    from tubewiki.ledger import _MIGRATIONS
-
     path = tmp_path / "ledger.sqlite"
     db = sqlite3.connect(path)
-    db.executescript(_MIGRATIONS[0])
+    db.executescript(_SCHEMA_1)
     db.execute("PRAGMA user_version = 1")
     db.close()
     with Ledger(path) as ledger:
         ledger.record_feed("@x", "x", "offline")
         assert [f.ref for f in ledger.failed_feeds()] == ["@x"]
+
+
+def _schema_2_ledger(vault: Path) -> Path:
+    """A ledger as the schema-2 tubewiki left it: content-addressed, no `feeds` table."""
+    with Ledger.open(vault) as ledger:
+        ledger.start_run("ingest")
+    path = vault / STATE_DIR / LEDGER_FILE
+    db = sqlite3.connect(path)
+    db.executescript("DROP TABLE feeds; PRAGMA user_version = 2;")
+    db.close()
+    return path
+
+
+def test_a_schema_2_ledger_gains_the_feeds_table(tmp_path: Path) -> None:
+    path = _schema_2_ledger(tmp_path)
+    with Ledger.open(tmp_path) as ledger:
+        assert len(ledger.runs()) == 1
+        ledger.record_feed("@x", "x", "offline")
+        assert [f.ref for f in ledger.failed_feeds()] == ["@x"]
+    db = sqlite3.connect(path)
+    assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+    db.close()
+
+
+def test_a_schema_2_ledger_is_read_where_it_cannot_be_upgraded(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = _schema_2_ledger(tmp_path)
+    monkeypatch.setattr("tubewiki.ledger.os.access", lambda *_: False)  # as on a read-only mount
+    with Ledger.read(tmp_path) as ledger:
+        assert ledger.failed_feeds() == []
+        assert len(ledger.runs()) == 1
+    db = sqlite3.connect(path)
+    assert db.execute("PRAGMA user_version").fetchone()[0] == 2
+    db.close()

@@ -210,9 +210,36 @@ def test_join_claims_keeps_order() -> None:
 def test_entity_section_template() -> None:
     text = render(
         "entity_section.md.j2",
-        {"video_link": "[[vans | Vans]]", "claims": ["First claim.", "Second claim."]},
+        {
+            "video_link": "[[vans | Vans]]",
+            "description": [],
+            "claims": ["First claim.", "Second claim."],
+        },
     )
     assert text == "## [[vans | Vans]]\n\n- First claim.\n- Second claim.\n"
+
+
+def test_entity_section_template_opens_with_the_description() -> None:
+    text = render(
+        "entity_section.md.j2",
+        {
+            "video_link": "[[vans | Vans]]",
+            "description": ["Vans are boxes on wheels.", "They carry parcels."],
+            "claims": ["First claim."],
+        },
+    )
+    assert text == (
+        "## [[vans | Vans]]\n\nVans are boxes on wheels. They carry parcels.\n\n- First claim.\n"
+    )
+
+
+def test_editorial_replacement_keeps_its_brackets_and_stays_unlinked() -> None:
+    claim = Claim("[Elon Musk] bought Twitter.", 4.0, 3.0, (ClaimLink(0, 11, "elon_musk"),))
+    linkable = {"elon_musk"}
+    assert claim_markdown(claim, linkable).startswith("\\[Elon Musk\\] bought Twitter")
+    assert claim_markdown(claim, linkable, self_slug="elon_musk").startswith(
+        "\\[**Elon Musk**\\] bought"
+    )
 
 
 def test_channel_block_template() -> None:

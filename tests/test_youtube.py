@@ -350,7 +350,7 @@ def test_fetch_metadata_from_watch_page(yt: responses.RequestsMock) -> None:
     )
     meta = fetch_metadata(VID)
     assert meta.video_id == VID
-    assert meta.title == 'Keepers & "Lamps" <live>'
+    assert meta.title == 'Keepers & "Lamps" ‹live›'  # no raw HTML reaches a note
     assert meta.channel == "Coastal Curiosities"
     assert meta.channel_id == "UC0123456789abcdefghijkl"
     assert meta.chapters == (

@@ -29,8 +29,7 @@ from tubewiki.errors import (
     TranscriptFileError,
     TubewikiError,
 )
-from tubewiki.journal import STATE_DIR
-from tubewiki.ledger import LEDGER_FILE, FeedRow, Ledger, VideoRow, VideoStatus, format_time
+from tubewiki.ledger import FeedRow, Ledger, VideoRow, VideoStatus, format_time
 from tubewiki.pipeline import Request, RunReport
 from tubewiki.report import run_markdown
 from tubewiki.youtube import parse_video_id
@@ -260,17 +259,13 @@ def record_feed(vault: Path, ref: str, label: str, error: BaseException | None) 
 
 def video_rows(vault: Path) -> list[VideoRow]:
     """Every video the vault's ledger knows, without creating a ledger where there is none."""
-    if not (vault / STATE_DIR / LEDGER_FILE).is_file():
-        return []
-    with Ledger.open(vault) as ledger:
+    with Ledger.read(vault) as ledger:
         return ledger.videos()
 
 
 def feed_rows(vault: Path) -> list[FeedRow]:
     """The feeds whose last read failed, without creating a ledger where there is none."""
-    if not (vault / STATE_DIR / LEDGER_FILE).is_file():
-        return []
-    with Ledger.open(vault) as ledger:
+    with Ledger.read(vault) as ledger:
         return ledger.failed_feeds()
 
 

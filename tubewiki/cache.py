@@ -1,23 +1,30 @@
-"""The raw transcript cache: every transcript a run used, kept in the vault.
+"""The raw transcript cache and learned names: what later runs rely on, kept in the vault.
 
 Each video's snippets and metadata are stored as they were fetched or read,
 under `VAULT/.tubewiki/transcripts/`, so `rebuild` can re-render the whole
-vault after a template or extractor change with no network at all.
+vault after a template or extractor change with no network at all; the names
+each video taught the vault are under `.tubewiki/learned/`. Neither is
+written on its own: `state_files` gives their bytes to `pipeline.write`,
+which commits them in the same journalled transaction as the notes, so only
+what a successful run used is cached.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from tubewiki.errors import VaultError
+from tubewiki.errors import StateError, TranscriptFileError, one_line
 from tubewiki.journal import state_dir
+from tubewiki.limits import check_snippets
+from tubewiki.sanitize import safe_meta
 from tubewiki.types import Chapter, Snippet, Transcript, TranscriptKind, VideoMeta
 
 CACHE_DIR = "transcripts"
+LEARNED_DIR = "learned"
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,16 +59,19 @@ def to_json(source: Source) -> str:
 def from_json(text: str) -> Source:
     data = json.loads(text)
     video_id = data["video_id"]
-    meta = VideoMeta(
-        video_id=video_id,
-        title=data["title"],
-        channel=data["channel"],
-        channel_id=data.get("channel_id", ""),
-        chapters=tuple(Chapter(float(s), str(t)) for s, t in data.get("chapters", [])),
+    meta = safe_meta(
+        VideoMeta(
+            video_id=video_id,
+            title=data["title"],
+            channel=data["channel"],
+            channel_id=data.get("channel_id", ""),
+            chapters=tuple(Chapter(float(s), str(t)) for s, t in data.get("chapters", [])),
+        )
     )
     snippets = tuple(
         Snippet(str(s["text"]), float(s["start"]), float(s["duration"])) for s in data["snippets"]
     )
+    check_snippets(snippets, f"cached transcript of {video_id}")
     kind = TranscriptKind(data.get("kind", "file"))
     return Source(meta, Transcript(video_id, snippets, data.get("language", "en"), kind))
 
@@ -70,13 +80,13 @@ def cache_path(vault: Path, video_id: str) -> Path:
     return state_dir(vault) / CACHE_DIR / f"{video_id}.json"
 
 
-def save(vault: Path, source: Source) -> None:
-    """Write atomically: a crash leaves the old cache file or the new one."""
-    path = cache_path(vault, source.meta.video_id)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".json.tmp")
-    tmp.write_text(to_json(source), encoding="utf-8")
-    os.replace(tmp, path)
+def state_files(
+    vault: Path, sources: list[Source], learned: Mapping[str, Mapping[str, list[str]]]
+) -> dict[str, bytes]:
+    """The state files a run writes with its notes, keyed by path in the state folder."""
+    files = {f"{CACHE_DIR}/{s.meta.video_id}.json": to_json(s).encode() for s in sources}
+    files.update(_learned_files(vault, learned))
+    return files
 
 
 def load(vault: Path, video_id: str) -> Source | None:
@@ -85,9 +95,10 @@ def load(vault: Path, video_id: str) -> Source | None:
         return None
     try:
         return from_json(path.read_text(encoding="utf-8"))
-    except (ValueError, KeyError, TypeError) as exc:
-        raise VaultError(
-            f"cached transcript '{path}' is corrupt ({exc}); delete it and ingest the video again"
+    except (ValueError, KeyError, TypeError, OverflowError, TranscriptFileError) as exc:
+        raise StateError(
+            f"cached transcript '{path}' is corrupt ({one_line(str(exc), 160)}); "
+            "delete it and ingest the video again"
         ) from exc
 
 
@@ -96,38 +107,30 @@ def cached_ids(vault: Path) -> list[str]:
     return sorted(p.stem for p in folder.glob("*.json")) if folder.is_dir() else []
 
 
-LEARNED_DIR = "learned"
+def _learned_files(vault: Path, learned: Mapping[str, Mapping[str, list[str]]]) -> dict[str, bytes]:
+    """Record the names each video taught the vault, and in which run it first did.
 
+    Videos first written by the same run share a sequence number, so none of
+    them counts as having known another's names: a backfill gives the same
+    notes however it is ordered or repeated.
 
-def next_learned_seq(vault: Path) -> int:
-    """The sequence number the videos first written by the next run will share."""
-    return 1 + max((v.seq for v in load_learned(vault).values()), default=0)
-
-
-def save_learned(vault: Path, video_id: str, forms: dict[str, list[str]], *, seq: int) -> None:
-    """Record the names a video taught the vault, and in which run it first did.
-
-    Videos first written by the same run share `seq`, so none of them counts as
-    having known another's names: a backfill gives the same notes however it
-    is ordered or repeated.
-
-    The record only grows: a name a video once taught stays its own even if a
+    A record only grows: a name a video once taught stays its own even if a
     later extractor drops it, or it would pass for a name a person added.
     """
-    learned = load_learned(vault)
-    old = learned.get(video_id)
-    seq = old.seq if old else seq
-    before = old.forms if old else {}
-    merged = {
-        slug: sorted(set(before.get(slug, ())) | set(forms.get(slug, ())))
-        for slug in sorted(set(before) | set(forms))
-    }
-    path = state_dir(vault) / LEARNED_DIR / f"{video_id}.json"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".json.tmp")
-    data = {"seq": seq, "forms": merged}
-    tmp.write_text(json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True) + "\n", "utf-8")
-    os.replace(tmp, path)
+    known = load_learned(vault)
+    seq = 1 + max((v.seq for v in known.values()), default=0)
+    files: dict[str, bytes] = {}
+    for video_id, forms in learned.items():
+        old = known.get(video_id)
+        before = old.forms if old else {}
+        merged = {
+            slug: sorted(set(before.get(slug, ())) | set(forms.get(slug, ())))
+            for slug in sorted(set(before) | set(forms))
+        }
+        data = {"seq": old.seq if old else seq, "forms": merged}
+        text = json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True) + "\n"
+        files[f"{LEARNED_DIR}/{video_id}.json"] = text.encode()
+    return files
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,7 +147,7 @@ def load_learned(vault: Path) -> dict[str, Learned]:
             data = json.loads(path.read_text(encoding="utf-8"))
             learned[path.stem] = Learned(int(data["seq"]), dict(data["forms"]))
         except (ValueError, KeyError, TypeError) as exc:
-            raise VaultError(
+            raise StateError(
                 f"'{path}' is corrupt ({exc}); delete it and run `tubewiki rebuild`"
             ) from exc
     return learned

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import os
+import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -16,6 +17,7 @@ import typer
 
 from tubewiki import progress
 from tubewiki.cli_common import (
+    LockTimeoutOption,
     VaultOption,
     VideoIdCommand,
     check_vault,
@@ -23,9 +25,13 @@ from tubewiki.cli_common import (
     err_console,
     existing_vault,
     flow_session,
+    leave,
     print_report,
     user_errors,
+    wait_for_lock,
+    warm_pool,
 )
+from tubewiki.cli_server import server_app
 from tubewiki.cli_watch import backfill_command, retry, status, watch_app
 from tubewiki.errors import InvalidVideoError, one_line
 
@@ -85,6 +91,7 @@ def ingest(
         str | None, typer.Option(help="Webshare rotating proxy password.")
     ] = None,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Show Prefect's logs.")] = False,
+    lock_timeout: LockTimeoutOption = 600,
 ) -> None:
     """Ingest one video into the vault, through the ingest-video Prefect flow.
 
@@ -93,12 +100,27 @@ def ingest(
     """
     from tubewiki.youtube import ProxySettings, parse_video_id
 
-    with user_errors():
+    with user_errors(verbose), wait_for_lock(lock_timeout):
         video_id = parse_video_id(_one_video(video, video_option))
         check_vault(vault)
+        # The no-op check reads the file only where a settled run is recorded; the
+        # flow then reads it again (the only case where it is parsed twice).
+        if (
+            transcript is not None
+            and not force
+            and (run_id := _settled(video_id, transcript, title, channel, vault))
+        ):
+            console.print(
+                f"{video_id}: already up to date: run {run_id} wrote it from the same "
+                "transcript with the same tubewiki, and the vault has not changed since "
+                "(--force runs it anyway)",
+                highlight=False,
+                soft_wrap=True,
+            )
+            return
         typed = ProxySettings(proxy_http, proxy_https, webshare_username, webshare_password)
         ProxySettings.from_env().merged(typed).to_env(os.environ)  # what was typed wins
-        with flow_session(verbose):
+        with flow_session(verbose, warm=_warm_ingest):
             from flows.ingest import ingest_video
 
             report = ingest_video(
@@ -128,16 +150,39 @@ def _one_video(argument: str | None, option: str | None) -> str:
     return video
 
 
+def _settled(
+    video_id: str, transcript: Path, title: str | None, channel: str | None, vault: Path
+) -> str | None:
+    """The run an ingest of a local file would only repeat (`tubewiki.settled`), if any."""
+    from tubewiki.journal import STATE_DIR
+    from tubewiki.pipeline import Request, acquire
+    from tubewiki.settled import SETTLED_DIR, settled_by
+
+    if not (vault / STATE_DIR / SETTLED_DIR).is_dir():
+        return None  # nothing recorded; and reading the cache would create the vault
+    source = acquire(Request(video_id, transcript, title, channel), vault=vault)
+    return settled_by(vault, source)
+
+
+def _warm_ingest() -> None:
+    """What an ingest needs, loaded while Prefect's temporary server starts."""
+    import flows.ingest  # noqa: F401
+    from tubewiki.nlp import load_nlp
+
+    load_nlp()
+
+
 @app.command()
 def rebuild(
     vault: VaultOption = Path("notes"),
     force: Annotated[bool, typer.Option(help="Overwrite sections you edited by hand.")] = False,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Show Prefect's logs.")] = False,
+    lock_timeout: LockTimeoutOption = 600,
 ) -> None:
     """Re-render every note from the cached transcripts, with no network."""
-    with user_errors():
+    with user_errors(verbose), wait_for_lock(lock_timeout):
         existing_vault(vault)
-        with flow_session(verbose), progress.reporting(err_console):
+        with flow_session(verbose, warm=warm_pool), progress.reporting(err_console):
             from flows.rebuild import rebuild_vault
 
             report = rebuild_vault(vault=str(vault), force=force)
@@ -204,11 +249,12 @@ def review_run(
 def revert(
     run: Annotated[str, typer.Argument(help="A run id, a unique prefix of one, or 'last'.")],
     vault: VaultOption = Path("notes"),
+    lock_timeout: LockTimeoutOption = 600,
 ) -> None:
     """Undo a run exactly, if no later run or edit touched its notes."""
     from tubewiki import pipeline, review
 
-    with user_errors():
+    with user_errors(), wait_for_lock(lock_timeout):
         existing_vault(vault)
         print_report(pipeline.apply(vault, "revert", review.revert_edit(vault, run)))
 
@@ -218,11 +264,12 @@ def merge(
     source: Annotated[str, typer.Argument(help="Slug of the entity note to fold away.")],
     target: Annotated[str, typer.Argument(help="Slug of the entity note that keeps everything.")],
     vault: VaultOption = Path("notes"),
+    lock_timeout: LockTimeoutOption = 600,
 ) -> None:
     """Fold one entity note into another and rewrite every link to it."""
     from tubewiki import pipeline, refactor
 
-    with user_errors():
+    with user_errors(), wait_for_lock(lock_timeout):
         existing_vault(vault)
         print_report(pipeline.apply(vault, "merge", lambda v: refactor.merge(v, source, target)))
 
@@ -232,11 +279,12 @@ def rename(
     old: Annotated[str, typer.Argument(help="The note's current slug.")],
     new: Annotated[str, typer.Argument(help="The new slug, lower snake_case.")],
     vault: VaultOption = Path("notes"),
+    lock_timeout: LockTimeoutOption = 600,
 ) -> None:
     """Give a note a new slug and rewrite every link to it."""
     from tubewiki import pipeline, refactor
 
-    with user_errors():
+    with user_errors(), wait_for_lock(lock_timeout):
         existing_vault(vault)
         print_report(pipeline.apply(vault, "rename", lambda v: refactor.rename(v, old, new)))
 
@@ -248,15 +296,47 @@ def resolve(
         bool, typer.Option("--theirs", help="Take tubewiki's proposed version instead of yours.")
     ] = False,
     vault: VaultOption = Path("notes"),
+    lock_timeout: LockTimeoutOption = 600,
 ) -> None:
     """Settle the conflicts in a note: keep your edited sections (default) or take tubewiki's."""
     from tubewiki import pipeline, review
 
-    with user_errors():
+    with user_errors(), wait_for_lock(lock_timeout):
         existing_vault(vault)
         print_report(
             pipeline.apply(vault, "resolve", review.resolve_edit(note, take_proposed=theirs))
         )
+
+
+@app.command()
+def doctor(
+    vault: VaultOption = Path("notes"),
+    repair: Annotated[
+        bool,
+        typer.Option(
+            "--repair",
+            help="Fix what can be fixed: finish interrupted writes, move damaged state files "
+            "aside, start a new ledger, derive missing learned names.",
+        ),
+    ] = False,
+    lock_timeout: LockTimeoutOption = 600,
+) -> None:
+    """Check the vault's notes and state files, and say how to repair them."""
+    from tubewiki.doctor import check
+    from tubewiki.errors import StateError
+
+    with user_errors(), wait_for_lock(lock_timeout):
+        existing_vault(vault)
+        findings = check(vault, repair=repair)
+        for finding in findings:
+            mark = "[green]ok[/]" if finding.ok else "[bold red]problem[/]"
+            console.print(f"{mark} {finding.subject}: {finding.detail}", highlight=False)
+        problems = [f for f in findings if not f.ok]
+        if problems:
+            raise StateError(
+                f"{len(problems)} problem(s) in vault '{vault}'"
+                + ("" if repair else "; run `tubewiki doctor --repair` to fix what it can")
+            )
 
 
 app.add_typer(watch_app, name="watch")
@@ -264,5 +344,22 @@ app.command(name="status")(status)
 app.command(name="retry")(retry)
 app.command(name="backfill")(backfill_command)
 
+app.add_typer(server_app, name="server")
+
+
+def main() -> None:
+    """The `tubewiki` console script: the app, then a fast exit (`cli_common.leave`)."""
+    try:
+        app(prog_name="tubewiki")
+    except SystemExit as exc:
+        code = exc.code
+    else:
+        code = 0
+    if code is not None and not isinstance(code, int):
+        sys.stderr.write(f"{code}\n")
+        code = 1
+    leave(code or 0)
+
+
 if __name__ == "__main__":  # `python -m tubewiki.cli`
-    app(prog_name="tubewiki")
+    main()

@@ -6,18 +6,29 @@ internals and `python -m tubewiki.cli` works.
 
 from __future__ import annotations
 
+import logging
 import os
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, NoReturn
 
+import click
 import typer
 from rich.console import Console
 from typer.core import TyperCommand
 
-from tubewiki.errors import InvalidVideoError, TubewikiError, VaultError, one_line
+from tubewiki.errors import (
+    DiskError,
+    InvalidVideoError,
+    NetworkError,
+    PrefectUnavailableError,
+    TubewikiError,
+    VaultError,
+    one_line,
+)
 
 if TYPE_CHECKING:
     from typer._click.core import Context  # Typer's own click, which TyperCommand uses
@@ -30,42 +41,167 @@ VaultOption = Annotated[
     typer.Option("--vault", help="The vault folder (default: ./notes).", envvar="TUBEWIKI_VAULT"),
 ]
 
+LockTimeoutOption = Annotated[
+    float,
+    typer.Option(
+        "--lock-timeout",
+        min=0,
+        help="Seconds to wait while another run holds the vault's lock (0: give up at once).",
+        envvar="TUBEWIKI_LOCK_TIMEOUT",
+    ),
+]
+
 
 @contextmanager
-def user_errors() -> Iterator[None]:
-    """One line and an exit code for anything a user can cause."""
+def wait_for_lock(seconds: float) -> Iterator[None]:
+    """Let a writing command wait `seconds` for the vault lock, saying at once that it waits.
+
+    The flows run in this process and read the timeout from the environment.
+    """
+    from tubewiki import journal
+
+    saved = os.environ.get(journal.LOCK_TIMEOUT_ENV)
+    os.environ[journal.LOCK_TIMEOUT_ENV] = repr(seconds)
+    journal.on_lock_wait(
+        lambda text: err_console.print(
+            f"[yellow]waiting:[/] {text}", highlight=False, soft_wrap=True
+        )
+    )
     try:
         yield
-    except TubewikiError as exc:
-        err_console.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
-        raise typer.Exit(exc.exit_code) from None
-    except Exception as exc:
-        if not _from_prefect(exc):
-            raise
-        err_console.print(
-            f"[bold red]error:[/] Prefect could not run the flow: {_one_line(exc)} (start a server "
-            "with `prefect server start` and set PREFECT_API_URL, or raise "
-            "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS)",
-            highlight=False,
-            soft_wrap=True,
-        )
-        raise typer.Exit(11) from None
+    finally:
+        journal.on_lock_wait(journal.log.warning)
+        if saved is None:
+            os.environ.pop(journal.LOCK_TIMEOUT_ENV, None)
+        else:
+            os.environ[journal.LOCK_TIMEOUT_ENV] = saved
+
+
+@contextmanager
+def user_errors(verbose: bool = False) -> Iterator[None]:
+    """The one error boundary: one line and a documented exit code for anything.
+
+    A `TubewikiError` is printed as it is; the disk refusing a write, Prefect
+    being unreachable and anything unforeseen are mapped to one first (see
+    `user_error`). The traceback is shown only with `--verbose`.
+    """
+    try:
+        yield
+    except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
+        raise
     except KeyboardInterrupt:
+        _quiet_prefect()
         err_console.print(
             "interrupted: the vault is unchanged or fully updated, never half-written"
         )
         raise typer.Exit(130) from None
+    except Exception as exc:
+        _quiet_prefect()
+        error = user_error(exc)
+        if verbose:
+            err_console.print_exception()
+        err_console.print(f"[bold red]error:[/] {error}", highlight=False, soft_wrap=True)
+        raise typer.Exit(error.exit_code) from None
+
+
+def user_error(exc: BaseException) -> TubewikiError:
+    """Map any exception to the `TubewikiError` the user is shown."""
+    if isinstance(exc, TubewikiError):
+        return exc
+    if _from_prefect(exc):
+        return PrefectUnavailableError(
+            f"Prefect could not run the flow: {one_line(_message(exc), 200)} (start a server "
+            "with `prefect server start` and point PREFECT_API_URL at it, unset "
+            "PREFECT_API_URL to use a temporary one, or raise "
+            "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS)"
+        )
+    if isinstance(exc, ConnectionError):
+        return NetworkError(f"a connection failed: {one_line(_message(exc), 200)}; try again later")
+    if isinstance(exc, OSError):
+        return DiskError.from_os_error(exc)
+    if isinstance(exc, RecursionError | MemoryError | OverflowError):
+        return TubewikiError(
+            f"the input is too large or too deeply nested to handle ({type(exc).__name__}); "
+            "split it into smaller parts"
+        )
+    return TubewikiError(
+        f"unexpected {type(exc).__name__}: {one_line(_message(exc), 200)} "
+        "(run again with --verbose for the traceback, and please report it)"
+    )
+
+
+def _quiet_prefect() -> None:
+    """Silence Prefect's exit-time "EventsWorker - Still processing items" warnings,
+    which would otherwise follow our one-line error."""
+    for name in ("EventsWorker", "APILogWorker"):
+        logging.getLogger(name).setLevel(logging.ERROR)
 
 
 @contextmanager
-def flow_session(verbose: bool) -> Iterator[None]:
+def flow_session(verbose: bool, warm: Callable[[], object] | None = None) -> Iterator[None]:
     """Prefect as the commands run it: quiet, since Prefect logs tracebacks of failed
-    tasks and the CLI prints its own one-line errors, and set up by `flows.settings`."""
-    os.environ.setdefault("PREFECT_LOGGING_LEVEL", "INFO" if verbose else "CRITICAL")
-    from flows.settings import local_run
+    tasks and the CLI prints its own one-line errors, and set up by `flows.settings`.
 
-    with local_run():
-        yield
+    The API is chosen first (`flows.server`): a temporary server starts before
+    Prefect is imported, and `warm` (imports, the spaCy load) runs while it
+    starts; the block begins once the server answers.
+    """
+    os.environ.setdefault("PREFECT_LOGGING_LEVEL", "INFO" if verbose else "CRITICAL")
+    if not verbose:
+        # The temporary server is a child process: without this, its shutdown after a
+        # failed run logs tracebacks ("Error flushing events") under our one-line error.
+        os.environ.setdefault("PREFECT_SERVER_LOGGING_LEVEL", "CRITICAL")
+        _quiet_prefect()
+    from flows.server import prefect_api
+
+    with prefect_api() as api:
+        from flows.settings import local_run
+
+        with local_run(temporary=api.temporary is not None):
+            if warm is not None:
+                warm()
+            api.wait()
+            try:
+                yield
+            finally:
+                if api.temporary is None:
+                    _drain_prefect()
+
+
+def warm_pool() -> None:
+    """Start the extraction workers' fork server (it loads spaCy) while Prefect's
+    temporary server starts: the `warm` of commands that run the process pool."""
+    from flows.workers import start_worker_server
+
+    start_worker_server()
+
+
+def _drain_prefect() -> None:
+    """Send Prefect's queued logs and events to a server that outlives this process.
+
+    A temporary server dies with us, so what it would get is dropped instead."""
+    from prefect.events.worker import EventsWorker
+    from prefect.logging.handlers import APILogWorker
+
+    with suppress(Exception):
+        APILogWorker.drain_all(timeout=5)
+    with suppress(Exception):
+        EventsWorker.drain_all(timeout=5)
+
+
+def leave(code: int) -> NoReturn:
+    """End the process without the interpreter's teardown, once everything is flushed.
+
+    Freeing spaCy's and Prefect's objects one by one takes about a second and
+    writes nothing: by now the vault and its ledger are committed and closed,
+    Prefect's queues drained (`flow_session`) and the temporary server told to
+    stop. Only logging and stdio are left to flush.
+    """
+    logging.shutdown()
+    for stream in (sys.stdout, sys.stderr):
+        with suppress(Exception):
+            stream.flush()
+    os._exit(code)
 
 
 _DASHED_ID = re.compile(r"-[A-Za-z0-9_-]{10}")
@@ -131,12 +267,25 @@ def existing_vault(vault: Path) -> None:
 
 
 def _from_prefect(exc: BaseException) -> bool:
-    """Prefect's own failures (its temporary server did not start, say), not ours."""
-    return type(exc).__module__.startswith("prefect") or "ephemeral" in str(exc).lower()
+    """Prefect's own failures (its API unreachable, its temporary server slow), not ours."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        module = type(current).__module__
+        text = str(current)
+        if (
+            module.startswith(("prefect", "httpx", "httpcore"))
+            or "Failed to reach API" in text
+            or "ephemeral" in text.lower()
+        ):
+            return True
+        current = current.__cause__ or current.__context__
+    return False
 
 
-def _one_line(exc: BaseException) -> str:
-    return " ".join(str(exc).split()) or type(exc).__name__
+def _message(exc: BaseException) -> str:
+    return str(exc) or type(exc).__name__
 
 
 def print_report(report: object) -> None:

@@ -114,9 +114,10 @@ def run(
     vault: VaultOption = Path("notes"),
     max_videos: Annotated[int, typer.Option(help="Fetch at most this many videos.")] = 50,
     verbose: VerboseOption = False,
+    lock_timeout: base.LockTimeoutOption = 600,
 ) -> None:
     """Check every feed once and ingest what is new, through the watch-channels flow."""
-    with base.user_errors():
+    with base.user_errors(verbose), base.wait_for_lock(lock_timeout):
         base.check_vault(vault)
         with base.flow_session(verbose), progress.reporting(base.err_console):
             from flows.watch import watch_channels
@@ -201,19 +202,21 @@ def backfill_command(
         typer.Option(help="A running Dask scheduler (tcp://host:8786); default: a local one."),
     ] = None,
     verbose: VerboseOption = False,
+    lock_timeout: base.LockTimeoutOption = 600,
 ) -> None:
     """Ingest many videos at once, with extraction spread over every core."""
     from tubewiki.backfill import sources_from_path
 
-    with base.user_errors():
+    with base.user_errors(verbose), base.wait_for_lock(lock_timeout):
         base.check_vault(vault)
         sources_from_path(path)  # fail before starting Prefect
-        with base.flow_session(verbose), progress.reporting(base.err_console):
+        local = task_runner is TaskRunnerName.process
+        with (
+            base.flow_session(verbose, warm=base.warm_pool if local else None),
+            progress.reporting(base.err_console),
+        ):
             from flows.backfill import backfill, on_runner
-            from flows.workers import start_worker_server
 
-            if task_runner is TaskRunnerName.process:
-                start_worker_server()  # loads spaCy while Prefect's temporary server starts
             run = on_runner(backfill, task_runner.value, dask_address)
             report = run(path=str(path), vault=str(vault))
         _print_batch(report)

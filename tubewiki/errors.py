@@ -7,6 +7,8 @@ whether trying again later can succeed.
 
 from __future__ import annotations
 
+import errno
+
 
 def one_line(text: str, limit: int) -> str:
     """`text` on one line and at most `limit` characters, to quote in a message."""
@@ -77,3 +79,47 @@ class ConfigError(TubewikiError):
     """A bad setting or watchlist entry."""
 
     exit_code = 10
+
+
+class PrefectUnavailableError(TubewikiError):
+    """Prefect's API (a configured server, or the temporary one) could not be reached."""
+
+    exit_code = 11
+    transient = True
+
+
+class ServerError(PrefectUnavailableError):
+    """Prefect's server did not start or answer: the flow never ran."""
+
+    transient = False
+
+
+class DiskError(TubewikiError):
+    """The operating system refused a read or write: disk full, read-only, no permission."""
+
+    exit_code = 12
+
+    @classmethod
+    def from_os_error(cls, exc: OSError, what: str = "") -> DiskError:
+        """One line naming the file, the reason and what to do about it."""
+        where = what or (f"'{exc.filename}'" if exc.filename else "the vault")
+        reason = exc.strerror or one_line(str(exc), 120) or type(exc).__name__
+        return cls(f"the disk refused {where}: {reason}; {_OS_ADVICE.get(exc.errno or 0, _ADVICE)}")
+
+
+_ADVICE = "fix that and run the command again (the vault is unchanged or fully updated)"
+_OS_ADVICE = {
+    errno.ENOSPC: "free some disk space and run the command again (the vault is unchanged)",
+    errno.EDQUOT: "free some space within your quota and run again (the vault is unchanged)",
+    errno.EROFS: "the vault is on a read-only file system; mount it read-write or copy it",
+    errno.EACCES: "check the permissions of the vault and its .tubewiki folder",
+    errno.EPERM: "the file is protected (immutable or owned by another user); lift that",
+    errno.EEXIST: "a file stands where tubewiki needs a folder; move it away",
+    errno.ENOTDIR: "a file stands where tubewiki needs a folder; move it away",
+}
+
+
+class StateError(VaultError):
+    """A state file (the ledger, the cache, learned names) is missing, empty or damaged."""
+
+    exit_code = 13

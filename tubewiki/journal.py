@@ -24,6 +24,7 @@ import logging
 import os
 import secrets
 import shutil
+import sys
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -33,7 +34,7 @@ from typing import Literal
 
 import filelock
 
-from tubewiki.errors import VaultError, VaultLockedError
+from tubewiki.errors import ConfigError, DiskError, VaultError, VaultLockedError
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +45,8 @@ JOURNAL_FILE = "journal.json"
 META_FILE = "meta.json"
 FILES_DIR = "files"
 DELETED_DIR = "deleted"
+OLD_DIR = "old"  # hard links to the files a commit replaced, so it can be undone
+STATE_FOLDERS = ("transcripts", "learned")  # the state a commit may write with the notes
 JOURNAL_VERSION = 1
 TMP_SUFFIX = ".tubewiki-tmp"
 DONE_SUFFIX = ".done"
@@ -66,6 +69,7 @@ class _Op:
     path: str
     slot: str
     delete: bool
+    state: bool = False  # `path` is inside the state folder (a cached transcript, learned names)
 
 
 def state_dir(vault: Path) -> Path:
@@ -83,42 +87,120 @@ def state_dir(vault: Path) -> Path:
     return path
 
 
+LOCK_TIMEOUT_ENV = "TUBEWIKI_LOCK_TIMEOUT"  # what --lock-timeout sets
+DEFAULT_LOCK_TIMEOUT = 600.0
+OWNER_FILE = "lock.owner.json"
+
+# Told at once when a command has to wait for the lock, and for whom; the CLI
+# prints it, anything else sees a log warning.
+WaitNotice = Callable[[str], None]
+_wait_notice: list[WaitNotice] = [log.warning]
+
+
+def on_lock_wait(notice: WaitNotice) -> None:
+    """Send "waiting for the vault lock held by ..." to `notice` from now on."""
+    _wait_notice[0] = notice
+
+
+def lock_timeout() -> float:
+    """Seconds to wait for the vault lock: TUBEWIKI_LOCK_TIMEOUT, or 600."""
+    raw = os.environ.get(LOCK_TIMEOUT_ENV, "")
+    try:
+        value = float(raw) if raw.strip() else DEFAULT_LOCK_TIMEOUT
+    except ValueError:
+        value = -1.0
+    if not 0 <= value < float("inf"):
+        raise ConfigError(
+            f"{LOCK_TIMEOUT_ENV}={raw!r} is not a number of seconds; use e.g. 600, or 0 "
+            "to give up at once"
+        )
+    return value
+
+
 @contextmanager
-def vault_lock(vault: Path, timeout: float = 600) -> Iterator[None]:
-    """Hold the vault's exclusive lock; one writer at a time, re-entrant within a thread."""
-    path = state_dir(vault) / LOCK_FILE
+def vault_lock(vault: Path, timeout: float | None = None) -> Iterator[None]:
+    """Hold the vault's exclusive lock; one writer at a time, re-entrant within a thread.
+
+    If another process holds it, say so at once (its pid, command and start
+    time, from the owner file the holder writes) and wait up to `timeout`
+    seconds (default: `lock_timeout()`).
+    """
+    wait = lock_timeout() if timeout is None else timeout
+    state = state_dir(vault)
+    path = state / LOCK_FILE
     # One lock object per path, so a nested lock in the same thread re-enters
     # instead of deadlocking; the timeout goes to acquire() for the same reason.
     lock = filelock.FileLock(str(path), is_singleton=True)
     try:
-        lock.acquire(timeout=timeout)
+        try:
+            lock.acquire(timeout=0)
+        except filelock.Timeout:
+            if wait <= 0:
+                raise
+            _wait_notice[0](
+                f"waiting up to {wait:g} s for vault '{vault}', locked by {_owner(state)}"
+            )
+            lock.acquire(timeout=wait)
     except filelock.Timeout:
         raise VaultLockedError(
-            f"vault '{vault}' is locked: another tubewiki run is writing to it "
-            f"(waited {timeout:g} s); try again later or raise --lock-timeout"
+            f"vault '{vault}' is locked by {_owner(state)} (waited {wait:g} s); "
+            "try again later or raise --lock-timeout"
         ) from None
+    outermost = lock.lock_counter == 1
+    if outermost:
+        _claim(state)
     try:
         yield
     finally:
+        if outermost:
+            (state / OWNER_FILE).unlink(missing_ok=True)
         lock.release()
+
+
+def _claim(state: Path) -> None:
+    """Say who holds the lock, for anyone who has to wait; best effort."""
+    owner = {
+        "pid": os.getpid(),
+        "command": " ".join([Path(sys.argv[0]).name, *sys.argv[1:3]]) if sys.argv else "",
+        "started": datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S UTC"),
+    }
+    try:
+        (state / OWNER_FILE).write_text(json.dumps(owner), encoding="utf-8")
+    except OSError:
+        log.debug("could not write the lock's owner file in %s", state)
+
+
+def _owner(state: Path) -> str:
+    try:
+        owner = json.loads((state / OWNER_FILE).read_text(encoding="utf-8"))
+        return f"pid {int(owner['pid'])} ({owner['command']}, since {owner['started']})"
+    except (OSError, ValueError, KeyError, TypeError):
+        return "another tubewiki run"
 
 
 def commit(
     vault: Path,
     writes: Mapping[str, str | None],
     *,
+    state: Mapping[str, bytes] | None = None,
     meta: Mapping[str, object] | None = None,
     on_applied: Callable[[], None] | None = None,
 ) -> None:
     """Write (text) or delete (None) every path in `writes`, all or nothing.
 
     Paths are vault-relative POSIX paths; texts are written as UTF-8 bytes
-    exactly as given. `meta` must be JSON-serialisable; `recover` hands it
-    back if this commit is interrupted. `on_applied` runs once every change
-    is in place but before the journal is dropped (e.g. to mark the run "ok"
-    in the ledger), so a crash can never lose both. Call only under `vault_lock`.
+    exactly as given. `state` adds files under the state folder (a cached
+    transcript, a video's learned names, keyed like `transcripts/ID.json`)
+    to the same transaction, so the bookkeeping later runs rely on lands
+    exactly when the notes do. `meta` must be JSON-serialisable; `recover`
+    hands it back if this commit is interrupted. `on_applied` runs once every
+    change is in place but before the journal is dropped (e.g. to mark the
+    run "ok" in the ledger), so a crash can never lose both. If the disk
+    refuses a change after the commit point, or `on_applied` fails, the
+    changes already made are undone before this raises, so the vault is left
+    as it was. Call only under `vault_lock`.
     """
-    plan = _plan(vault, writes)
+    plan = _plan(vault, writes, state or {})
     if not plan:
         return
     meta_dict = dict(meta or {})
@@ -129,12 +211,12 @@ def commit(
         _write_file(txn / META_FILE, meta_json.encode("utf-8"))
         files = txn / FILES_DIR
         files.mkdir()
-        for index, (rel, data) in enumerate(plan):
-            op = _Op(path=rel, slot=f"{index:06d}", delete=data is None)
+        for index, (rel, data, in_state) in enumerate(plan):
+            op = _Op(path=rel, slot=f"{index:06d}", delete=data is None, state=in_state)
             if data is not None:
                 staged = files / op.slot
                 _write_file(staged, data)
-                _copy_mode(vault / rel, staged)
+                _copy_mode(_target(vault, op), staged)
             ops.append(op)
         _fsync_dir(files)
         journal = {
@@ -142,7 +224,12 @@ def commit(
             "txn": txn.name,
             "meta": meta_dict,
             "ops": [
-                {"op": "delete" if o.delete else "write", "path": o.path, "slot": o.slot}
+                {
+                    "op": "delete" if o.delete else "write",
+                    "path": o.path,
+                    "slot": o.slot,
+                    **({"state": True} if o.state else {}),
+                }
                 for o in ops
             ],
         }
@@ -153,19 +240,55 @@ def commit(
     except BaseException as exc:
         shutil.rmtree(txn, ignore_errors=True)
         if isinstance(exc, OSError):
-            raise VaultError(f"cannot stage notes for vault '{vault}': {exc}") from exc
+            raise DiskError.from_os_error(exc, f"staging notes in '{vault}'") from exc
         raise
     log.debug("committed txn %s with %d operations", txn.name, len(ops))
     try:
         _apply(vault, txn, ops)
     except OSError as exc:
-        raise VaultError(
-            f"could not finish writing to vault '{vault}' ({exc}); fix that and run "
-            f"tubewiki again to complete the write (journal in {txn})"
-        ) from exc
+        _undo(vault, txn, ops, exc)
+        raise DiskError.from_os_error(exc, f"writing to vault '{vault}' (undone)") from exc
     if on_applied is not None:
-        on_applied()
+        try:
+            on_applied()
+        except Exception as exc:  # the ledger could not record it: take the notes back too
+            _undo(vault, txn, ops, exc)
+            raise
     _remove_txn(txn)
+
+
+def _undo(vault: Path, txn: Path, ops: list[_Op], cause: Exception) -> None:
+    """Put back what `_apply` changed before `cause` stopped it, then drop the journal.
+
+    Each applied file goes back to its staged slot and the replaced one comes
+    back from its hard link, so a crash in here still leaves a journal that
+    rolls forward consistently. If undoing fails too, the journal stays and
+    the next command finishes the write.
+    """
+    try:
+        for op in reversed(ops):
+            target = _target(vault, op)
+            old = txn / OLD_DIR / op.slot
+            gone = txn / DELETED_DIR / op.slot
+            if op.delete:
+                if gone.exists() or gone.is_symlink():
+                    os.replace(gone, target)
+                continue
+            staged = txn / FILES_DIR / op.slot
+            if staged.exists():
+                continue  # never applied
+            os.replace(target, staged)
+            if old.exists():
+                os.replace(old, target)
+        os.replace(txn / JOURNAL_FILE, txn / (JOURNAL_FILE + ".undone"))  # now rolls back
+        _fsync_dir(txn)
+    except OSError as exc:
+        raise VaultError(
+            f"could not finish writing to vault '{vault}' ({cause}) nor "
+            f"undo it ({exc.strerror or exc}); fix that and run any tubewiki command to "
+            f"complete the write (journal in {txn})"
+        ) from exc
+    shutil.rmtree(txn, ignore_errors=True)
 
 
 def recover(
@@ -178,6 +301,7 @@ def recover(
     transaction stays and the next `recover` reports it again.
     """
     root = state_dir(vault) / TXN_DIR
+    _not_a_file(root)
     if not root.is_dir():
         return []
     results: list[RecoveryResult] = []
@@ -216,6 +340,37 @@ def _check_vault(vault: Path) -> None:
         )
 
 
+def _target(vault: Path, op: _Op) -> Path:
+    return vault / STATE_DIR / op.path if op.state else vault / op.path
+
+
+def _check_state_path(rel: object) -> str:
+    """A state file a commit may write: `transcripts/NAME.json` or `learned/NAME.json`."""
+    parts = rel.split("/") if isinstance(rel, str) else []
+    if (
+        len(parts) != 2
+        or parts[0] not in STATE_FOLDERS
+        or not parts[1].endswith(".json")
+        or not parts[1][:-5].replace("-", "").replace("_", "").isalnum()
+        or not parts[1].isascii()
+    ):
+        raise VaultError(f"cannot write {rel!r} in the state folder: not a state file")
+    return str(rel)
+
+
+def _check_inside(vault: Path, rel: str) -> None:
+    """Refuse to write through a symlink (a file or a folder) that leads out of the vault."""
+    root = vault.resolve()
+    target = vault / rel
+    if not target.parent.resolve().is_relative_to(root) or (
+        target.is_symlink() and not target.resolve().is_relative_to(root)
+    ):
+        raise VaultError(
+            f"cannot write '{rel}': a symlink in its path leads out of the vault "
+            f"to '{target.resolve()}'; replace the symlink with a folder"
+        )
+
+
 def _check_path(rel: object) -> str:
     """Return `rel` if it is a clean vault-relative POSIX path, else raise VaultError."""
     if not isinstance(rel, str) or not rel:
@@ -238,10 +393,12 @@ def _check_path(rel: object) -> str:
     return rel
 
 
-def _plan(vault: Path, writes: Mapping[str, str | None]) -> list[tuple[str, bytes | None]]:
+def _plan(
+    vault: Path, writes: Mapping[str, str | None], state: Mapping[str, bytes]
+) -> list[tuple[str, bytes | None, bool]]:
     """Validate paths and encode texts before anything touches the disk."""
     _check_vault(vault)
-    plan: list[tuple[str, bytes | None]] = []
+    plan: list[tuple[str, bytes | None, bool]] = []
     paths = {_check_path(rel) for rel in writes}
     for rel, text in writes.items():
         for parent in PurePosixPath(rel).parents:
@@ -255,12 +412,24 @@ def _plan(vault: Path, writes: Mapping[str, str | None]) -> list[tuple[str, byte
             raise VaultError(f"cannot write '{rel}' in the vault: it is a folder")
         if text is not None and not isinstance(text, str):
             raise VaultError(f"cannot write '{rel}' in the vault: its content is not text")
-        plan.append((rel, None if text is None else text.encode("utf-8")))
+        _check_inside(vault, rel)
+        plan.append((rel, None if text is None else text.encode("utf-8"), False))
+    for rel, data in state.items():
+        _not_a_file(vault / STATE_DIR / _check_state_path(rel).split("/")[0])
+        plan.append((rel, bytes(data), True))
     return plan
+
+
+def _not_a_file(folder: Path) -> None:
+    if folder.exists() and not folder.is_dir():
+        raise VaultError(
+            f"'{folder}' is a file, but tubewiki keeps its state in that folder; move the file away"
+        )
 
 
 def _new_txn(vault: Path) -> Path:
     root = state_dir(vault) / TXN_DIR
+    _not_a_file(root)
     root.mkdir(exist_ok=True)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f")
     while True:
@@ -274,10 +443,15 @@ def _new_txn(vault: Path) -> Path:
 
 
 def _apply(vault: Path, txn: Path, ops: list[_Op]) -> None:
-    """Move staged files into place and deleted ones out; idempotent, so safe to repeat."""
+    """Move staged files into place and deleted ones out; idempotent, so safe to repeat.
+
+    A file about to be replaced is first hard-linked into the transaction, so
+    `_undo` can put it back.
+    """
     touched: set[Path] = set()
     for op in ops:
-        target = vault / op.path
+        target = _target(vault, op)
+        root = vault / STATE_DIR if op.state else vault
         if op.delete:
             if target.exists() or target.is_symlink():
                 deleted = txn / DELETED_DIR
@@ -293,11 +467,22 @@ def _apply(vault: Path, txn: Path, ops: list[_Op]) -> None:
         staged = txn / FILES_DIR / op.slot
         if not staged.exists():
             continue  # already moved into place before the interruption
-        _make_parents(vault, target.parent, touched)
+        _make_parents(root, target.parent, touched)
+        _keep_old(target, txn / OLD_DIR / op.slot)
         _move_into_place(staged, target)
         touched.add(target.parent)
     for folder in sorted(touched):
         _fsync_dir(folder)
+
+
+def _keep_old(target: Path, old: Path) -> None:
+    if not target.is_file() or old.exists():
+        return
+    old.parent.mkdir(exist_ok=True)
+    try:
+        os.link(target, old)
+    except OSError:  # another file system, or links not supported
+        shutil.copy2(target, old)
 
 
 def _make_parents(vault: Path, folder: Path, touched: set[Path]) -> None:
@@ -319,9 +504,13 @@ def _move_into_place(staged: Path, target: Path) -> None:
         # The target folder is on another filesystem (a mount or symlink in the
         # vault): copy next to it, then rename; repeating this is harmless.
         tmp = target.with_name(f".{target.name}{TMP_SUFFIX}")
-        _write_file(tmp, staged.read_bytes())
-        shutil.copymode(staged, tmp)
-        os.replace(tmp, target)
+        try:
+            _write_file(tmp, staged.read_bytes())
+            shutil.copymode(staged, tmp)
+            os.replace(tmp, target)
+        except OSError:
+            tmp.unlink(missing_ok=True)
+            raise
         staged.unlink()
 
 
@@ -338,7 +527,12 @@ def _load_journal(path: Path) -> tuple[dict[str, object], list[_Op]]:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
         ops = [
-            _Op(path=_check_path(o["path"]), slot=str(o["slot"]), delete=o["op"] == "delete")
+            _Op(
+                path=_check_state_path(o["path"]) if o.get("state") else _check_path(o["path"]),
+                slot=str(o["slot"]),
+                delete=o["op"] == "delete",
+                state=bool(o.get("state")),
+            )
             for o in data["ops"]
         ]
         meta = data.get("meta") or {}

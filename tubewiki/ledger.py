@@ -1,25 +1,34 @@
 """The run and video history of a vault, in SQLite at `.tubewiki/ledger.sqlite`.
 
 Notes hold no volatile data (times, attempt counts); all of that lives here.
-`runs` records every command that changed the vault, `changes` the full text
-of each note before and after each run (so a run can be reviewed and
-reverted), and `videos` what happened to each video (so the watch flow skips
-ingested ones and backs off failing ones). The crash-safe protocol with
+`runs` records every command that changed the vault, `changes` each note's
+text before and after each run (so a run can be reviewed and reverted), and
+`videos` what happened to each video (so the watch flow skips ingested ones
+and backs off failing ones). The crash-safe protocol with
 `journal`: `start_run`; `record_changes` *before* the notes are committed;
 `commit(..., meta={"run_id": run_id}, on_applied=lambda: finish_run(run_id, "ok"))`.
 At the start of the next command, `recover(vault, on_recovered=...)` hands
 back that meta for an interrupted commit: settle the run as "ok" when it was
 rolled forward and "rolled_back" otherwise. Only "ok" runs count as having
 changed the vault. Times are ISO-8601 UTC strings.
+
+Note texts live in `texts`, once each, keyed by SHA-256 and zlib-compressed:
+as line edits of the note's previous text (a chain at most `MAX_DELTA_DEPTH`
+long, then a whole text again), so a run adds about what it changed, however
+long the entity notes grow.
 """
 
 from __future__ import annotations
 
+import difflib
+import hashlib
 import json
 import logging
+import os
 import secrets
 import sqlite3
 import threading
+import zlib
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -27,13 +36,24 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal, Self, get_args
 
-from tubewiki.errors import ReviewError, VaultError
-from tubewiki.journal import state_dir
+from tubewiki.errors import (
+    DiskError,
+    ReviewError,
+    StateError,
+    TubewikiError,
+    VaultError,
+    VaultLockedError,
+)
+from tubewiki.journal import STATE_DIR, state_dir
 
 log = logging.getLogger(__name__)
 
 LEDGER_FILE = "ledger.sqlite"
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
+# Schema 3 only adds the `feeds` table, so a schema-2 ledger on a read-only mount
+# can still be read (it simply has no failed feeds).
+READABLE_FROM = 2
+MAX_DELTA_DEPTH = 200  # a stored text is rebuilt from at most this many others
 BUSY_TIMEOUT_S = 30.0
 
 
@@ -133,6 +153,45 @@ CREATE TABLE videos (
 );
 """
 
+_TEXTS = """
+CREATE TABLE texts (
+    hash TEXT PRIMARY KEY,
+    base TEXT REFERENCES texts(hash),
+    depth INTEGER NOT NULL DEFAULT 0,
+    data BLOB NOT NULL
+);
+ALTER TABLE changes ADD COLUMN before_hash TEXT REFERENCES texts(hash);
+ALTER TABLE changes ADD COLUMN after_hash TEXT REFERENCES texts(hash);
+"""
+
+
+def _to_content_addressed(db: sqlite3.Connection) -> None:
+    """Schema 2: note texts stored once each, compressed, in `texts`; and each video's
+    row lists only the notes that mention it, not every note of its run."""
+    for statement in _TEXTS.split(";"):
+        if statement.strip():
+            db.execute(statement)
+    rows = db.execute(
+        "SELECT c.rowid, c.path, c.before, c.after FROM changes c"
+        " JOIN runs r ON r.run_id = c.run_id ORDER BY r.seq, c.path"
+    ).fetchall()
+    latest: dict[str, str] = {}
+    for rowid, path, before, after in rows:
+        before_hash = _put_text(db, before, latest.get(path))
+        after_hash = _put_text(db, after, before if before is not None else latest.get(path))
+        db.execute(
+            "UPDATE changes SET before_hash = ?, after_hash = ? WHERE rowid = ?",
+            (before_hash, after_hash, rowid),
+        )
+        if after is not None:
+            latest[path] = after
+    db.execute("ALTER TABLE changes DROP COLUMN before")
+    db.execute("ALTER TABLE changes DROP COLUMN after")
+    for video_id, notes in db.execute("SELECT video_id, notes FROM videos").fetchall():
+        own = [p for p in json.loads(notes) if p not in latest or video_id in latest[p]]
+        db.execute("UPDATE videos SET notes = ? WHERE video_id = ?", (json.dumps(own), video_id))
+
+
 # A feed (channel or playlist) a watch run could not read: `status` shows it.
 _FEEDS = """
 CREATE TABLE feeds (
@@ -145,7 +204,11 @@ CREATE TABLE feeds (
 """
 
 # Each entry upgrades the schema from version i to i + 1.
-_MIGRATIONS: list[str] = [_SCHEMA, _FEEDS]
+_MIGRATIONS: list[str | Callable[[sqlite3.Connection], None]] = [
+    _SCHEMA,
+    _to_content_addressed,
+    _FEEDS,
+]
 
 _VIDEO_COLUMNS = tuple(VideoRow.__dataclass_fields__)
 _RUN_COLUMNS = "run_id, kind, started, status, finished, videos, summary, error"
@@ -163,26 +226,91 @@ def format_time(moment: datetime) -> str:
 class Ledger:
     """An open ledger; use `Ledger.open(vault)` as a context manager."""
 
-    def __init__(self, path: Path, clock: Callable[[], str] = utc_now) -> None:
+    def __init__(
+        self, path: Path, clock: Callable[[], str] = utc_now, *, readonly: bool = False
+    ) -> None:
         self.path = path
         self.clock = clock
         self._lock = threading.RLock()
         try:
-            self._db = sqlite3.connect(
-                path, timeout=BUSY_TIMEOUT_S, isolation_level=None, check_same_thread=False
-            )
+            if readonly:
+                self._db = _connect_readonly(path)
+            else:
+                _refuse_empty(path)
+                self._db = sqlite3.connect(
+                    path, timeout=BUSY_TIMEOUT_S, isolation_level=None, check_same_thread=False
+                )
             self._db.row_factory = sqlite3.Row
             self._db.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
-            self._db.execute("PRAGMA journal_mode = WAL")
+            if readonly:
+                return
+            # A rollback journal, not WAL: readers then open the file with
+            # `mode=ro` without leaving -wal/-shm files behind, even on a
+            # read-only mount.
+            self._db.execute("PRAGMA journal_mode = DELETE")
             self._db.execute("PRAGMA synchronous = FULL")
             self._db.execute("PRAGMA foreign_keys = ON")
             self._migrate()
-        except sqlite3.DatabaseError as exc:
-            raise VaultError(f"cannot open the ledger '{path}': {exc}") from exc
+        except sqlite3.Error as exc:
+            raise ledger_error(exc, path) from exc
 
     @classmethod
     def open(cls, vault: Path) -> Ledger:
-        return cls(state_dir(vault) / LEDGER_FILE)
+        """Open for writing, creating the ledger of a new vault; never replaces a lost one."""
+        path = state_dir(vault) / LEDGER_FILE
+        if not path.exists() and _has_history(vault):
+            raise StateError(
+                f"the ledger '{path}' is missing, but videos were ingested into this vault; "
+                f"restore it from a backup, or run `tubewiki doctor --repair --vault {vault}` "
+                "to start a new one"
+            )
+        return cls(path)
+
+    @classmethod
+    def read(cls, vault: Path) -> Ledger:
+        """Open only to read (for `runs`, `review`, `status`): nothing on disk changes,
+        except that a ledger an older tubewiki wrote is upgraded once where writable.
+
+        A vault nothing was ingested into reads as an empty ledger; a missing,
+        empty or damaged one where videos were ingested is a `StateError`.
+        """
+        path = vault / STATE_DIR / LEDGER_FILE
+        if path.exists():
+            _refuse_empty(path)
+            ledger = cls(path, readonly=True)
+            if ledger.version >= SCHEMA_VERSION or not os.access(path.parent, os.W_OK):
+                ledger._check_readable()
+                return ledger
+            ledger.close()  # written by an older tubewiki: upgrade it once
+            return cls(path)
+        if _has_history(vault):
+            raise StateError(
+                f"the ledger '{path}' is missing, but videos were ingested into this vault; "
+                f"run `tubewiki doctor --vault {vault}` to see how to repair it"
+            )
+        empty = cls(Path(":memory:"))
+        empty.path = path
+        return empty
+
+    @property
+    def version(self) -> int:
+        try:
+            return int(self._db.execute("PRAGMA user_version").fetchone()[0])
+        except sqlite3.Error as exc:
+            raise ledger_error(exc, self.path) from exc
+
+    def _check_readable(self) -> None:
+        version = self.version
+        if not READABLE_FROM <= version <= SCHEMA_VERSION:
+            newer = version > SCHEMA_VERSION
+            raise StateError(
+                f"the ledger '{self.path}' has schema {version}, not {SCHEMA_VERSION}; "
+                + ("upgrade tubewiki" if newer else "make the vault writable once to upgrade it")
+            )
+        try:
+            self._db.execute("SELECT count(*) FROM runs").fetchone()
+        except sqlite3.Error as exc:
+            raise ledger_error(exc, self.path) from exc
 
     def close(self) -> None:
         with self._lock:
@@ -221,7 +349,11 @@ class Ledger:
         status: RunStatus,
         summary: Mapping[str, Any] | None = None,
         error: str | None = None,
+        *,
+        ingested: Iterable[Mapping[str, Any]] = (),
     ) -> None:
+        """Settle a run; `ingested` videos (`video_id` plus `record_attempt` fields) are
+        recorded in the same transaction, so a run is "ok" exactly when its videos are."""
         _check(status, RunStatus, "run status")
         with self._tx() as db:
             cur = db.execute(
@@ -230,6 +362,9 @@ class Ledger:
             )
             if cur.rowcount == 0:
                 raise ReviewError(f"no run '{run_id}' in the ledger '{self.path}'")
+            for video in ingested:
+                fields = dict(video)
+                self._attempt(db, str(fields.pop("video_id")), "ingested", None, None, fields)
 
     def runs(self, limit: int = 20, status: RunStatus | None = None) -> list[RunRow]:
         """The latest runs (all if `limit` < 0), newest first, optionally with one status.
@@ -271,37 +406,64 @@ class Ledger:
     # -- changes ------------------------------------------------------------
 
     def record_changes(self, run_id: str, changes: Iterable[ChangeRow]) -> None:
-        """Store each note's change; a path seen again in the same run is merged."""
+        """Store each note's change; a path seen again in the same run is merged.
+
+        Texts go to `texts` once each, keyed by their SHA-256 and stored as
+        edits of the note's previous text, so the ledger grows with what
+        changed rather than with the size of the notes.
+        """
         with self._tx() as db:
             for change in changes:
                 _check(change.action, ChangeAction, "change action")
                 old = db.execute(
-                    "SELECT path, action, before, after, details FROM changes"
-                    " WHERE run_id = ? AND path = ?",
+                    f"SELECT {_CHANGE_COLUMNS} FROM changes WHERE run_id = ? AND path = ?",
                     (run_id, change.path),
                 ).fetchone()
-                row = _merge_change(_change_row(old), change) if old else change
+                row = _merge_change(self._change_row(old), change) if old else change
                 db.execute(
                     "DELETE FROM changes WHERE run_id = ? AND path = ?", (run_id, change.path)
                 )
                 if row is None:
                     continue
+                latest = self._latest(db, row.path)  # usually `before` itself: stored already
+                before = _put_text(db, row.before, latest)
+                after = _put_text(db, row.after, row.before if row.before is not None else latest)
                 try:
                     db.execute(
-                        "INSERT INTO changes (run_id, path, action, before, after, details)"
+                        "INSERT INTO changes"
+                        " (run_id, path, action, before_hash, after_hash, details)"
                         " VALUES (?, ?, ?, ?, ?, ?)",
-                        (run_id, row.path, row.action, row.before, row.after, _dump(row.details)),
+                        (run_id, row.path, row.action, before, after, _dump(row.details)),
                     )
                 except sqlite3.IntegrityError:
                     raise ReviewError(f"no run '{run_id}' in the ledger '{self.path}'") from None
 
     def changes(self, run_id: str) -> list[ChangeRow]:
         rows = self._query(
-            "SELECT path, action, before, after, details FROM changes"
-            " WHERE run_id = ? ORDER BY path",
-            (run_id,),
+            f"SELECT {_CHANGE_COLUMNS} FROM changes WHERE run_id = ? ORDER BY path", (run_id,)
         )
-        return [_change_row(r) for r in rows]
+        with self._lock:
+            try:
+                return [self._change_row(r) for r in rows]
+            except sqlite3.Error as exc:
+                raise ledger_error(exc, self.path) from exc
+
+    def _change_row(self, r: sqlite3.Row) -> ChangeRow:
+        return ChangeRow(
+            r["path"],
+            r["action"],
+            _get_text(self._db, r["before_hash"]),
+            _get_text(self._db, r["after_hash"]),
+            json.loads(r["details"]),
+        )
+
+    def _latest(self, db: sqlite3.Connection, path: str) -> str | None:
+        found = db.execute(
+            "SELECT c.after_hash FROM changes c JOIN runs r ON r.run_id = c.run_id"
+            " WHERE c.path = ? AND c.after_hash IS NOT NULL ORDER BY r.seq DESC LIMIT 1",
+            (path,),
+        ).fetchone()
+        return _get_text(db, found[0]) if found else None
 
     def later_runs_touching(self, run_id: str, paths: Iterable[str]) -> dict[str, list[str]]:
         """For each path, the later successful runs that changed it (oldest first)."""
@@ -340,26 +502,37 @@ class Ledger:
 
         Extra keyword `fields` (title, notes, transcript_hash, ...) overwrite the row's.
         """
+        with self._tx() as db:
+            return self._attempt(db, video_id, status, error, next_attempt, fields)
+
+    def _attempt(
+        self,
+        db: sqlite3.Connection,
+        video_id: str,
+        status: VideoStatus,
+        error: str | None,
+        next_attempt: str | None,
+        fields: Mapping[str, Any],
+    ) -> VideoRow:
         unknown = set(fields) - (set(_VIDEO_COLUMNS) - {"attempts", "last_attempt"})
         if unknown:
             raise TypeError(f"record_attempt() got unexpected fields {sorted(unknown)}")
-        with self._tx() as db:
-            found = db.execute("SELECT * FROM videos WHERE video_id = ?", (video_id,)).fetchone()
-            old = _video_row(found) if found else VideoRow(video_id, "pending")
-            ok = status == "ingested"
-            values = {name: getattr(old, name) for name in _VIDEO_COLUMNS}
-            values.update(fields)
-            values.update(
-                status=status,
-                attempts=0 if ok else old.attempts + 1,
-                last_error=None if ok else error,
-                last_attempt=self.clock(),
-                next_attempt=None if ok else next_attempt,
-                notes=tuple(values["notes"]),
-            )
-            row = VideoRow(**values)
-            _upsert_video(db, row)
-            return row
+        found = db.execute("SELECT * FROM videos WHERE video_id = ?", (video_id,)).fetchone()
+        old = _video_row(found) if found else VideoRow(video_id, "pending")
+        ok = status == "ingested"
+        values = {name: getattr(old, name) for name in _VIDEO_COLUMNS}
+        values.update(fields)
+        values.update(
+            status=status,
+            attempts=0 if ok else old.attempts + 1,
+            last_error=None if ok else error,
+            last_attempt=self.clock(),
+            next_attempt=None if ok else next_attempt,
+            notes=tuple(values["notes"]),
+        )
+        row = VideoRow(**values)
+        _upsert_video(db, row)
+        return row
 
     def video(self, video_id: str) -> VideoRow | None:
         rows = self._query("SELECT * FROM videos WHERE video_id = ?", (video_id,))
@@ -396,6 +569,8 @@ class Ledger:
             )
 
     def failed_feeds(self) -> list[FeedRow]:
+        if self.version < 3:  # a schema-2 ledger read where it cannot be upgraded
+            return []
         rows = self._query("SELECT * FROM feeds ORDER BY ref")
         return [FeedRow(**dict(r)) for r in rows]
 
@@ -407,18 +582,27 @@ class Ledger:
         with self._lock:
             try:
                 self._db.execute("BEGIN IMMEDIATE")
-            except sqlite3.OperationalError as exc:
-                raise VaultError(f"the ledger '{self.path}' is busy or unwritable: {exc}") from exc
+            except sqlite3.Error as exc:
+                raise ledger_error(exc, self.path) from exc
             try:
                 yield self._db
-            except BaseException:
-                self._db.execute("ROLLBACK")
+                self._db.execute("COMMIT")
+            except BaseException as exc:
+                if self._db.in_transaction:
+                    try:
+                        self._db.execute("ROLLBACK")
+                    except sqlite3.Error:
+                        log.debug("rolling back the ledger %s failed", self.path)
+                if isinstance(exc, sqlite3.Error):
+                    raise ledger_error(exc, self.path) from exc
                 raise
-            self._db.execute("COMMIT")
 
     def _query(self, sql: str, params: Iterable[Any] = ()) -> list[sqlite3.Row]:
         with self._lock:
-            return list(self._db.execute(sql, tuple(params)).fetchall())
+            try:
+                return list(self._db.execute(sql, tuple(params)).fetchall())
+            except sqlite3.Error as exc:
+                raise ledger_error(exc, self.path) from exc
 
     def _migrate(self) -> None:
         version = int(self._db.execute("PRAGMA user_version").fetchone()[0])
@@ -434,10 +618,67 @@ class Ledger:
             version = int(db.execute("PRAGMA user_version").fetchone()[0])
             for step in range(version, SCHEMA_VERSION):
                 log.info("migrating the ledger %s to schema %d", self.path, step + 1)
-                for statement in _MIGRATIONS[step].split(";"):
+                migration = _MIGRATIONS[step]
+                if callable(migration):
+                    migration(db)
+                    continue
+                for statement in migration.split(";"):
                     if statement.strip():
                         db.execute(statement)
             db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+
+
+def _connect_readonly(path: Path) -> sqlite3.Connection:
+    """`mode=ro`, or `immutable=1` where even that cannot open (a read-only mount)."""
+    uri = path.resolve().as_uri()
+    try:
+        db = sqlite3.connect(f"{uri}?mode=ro", uri=True, check_same_thread=False)
+        db.execute("PRAGMA schema_version").fetchone()
+        return db
+    except sqlite3.OperationalError as exc:
+        if "unable to open" not in str(exc) and "readonly" not in str(exc):
+            raise
+    return sqlite3.connect(f"{uri}?immutable=1", uri=True, check_same_thread=False)
+
+
+def _refuse_empty(path: Path) -> None:
+    """A zero-byte ledger lost its history; SQLite would silently start a new one."""
+    if path.is_file() and path.stat().st_size == 0:
+        raise StateError(
+            f"the ledger '{path}' is empty (0 bytes): its history is lost; restore it from a "
+            f"backup, or run `tubewiki doctor --repair --vault {path.parent.parent}` "
+            "to start a new one"
+        )
+
+
+def _has_history(vault: Path) -> bool:
+    """Whether tubewiki ingested anything here: cached transcripts or learned names."""
+    state = vault / STATE_DIR
+    return any(
+        (state / folder).is_dir() and any((state / folder).glob("*.json"))
+        for folder in ("transcripts", "learned")
+    )
+
+
+def ledger_error(exc: sqlite3.Error, path: Path) -> TubewikiError:
+    """One line for what SQLite says went wrong with the ledger, and what to do."""
+    text = str(exc).lower()
+    if "full" in text:
+        return DiskError(
+            f"the disk refused the ledger '{path}': {exc}; free some disk space and run "
+            "the command again (the vault is unchanged)"
+        )
+    if "readonly" in text or "read-only" in text or "unable to open" in text:
+        return DiskError(
+            f"cannot write the ledger '{path}': {exc}; check that the vault is writable "
+            "(read-only commands such as `tubewiki runs` still work)"
+        )
+    if "locked" in text or "busy" in text:
+        return VaultLockedError(f"the ledger '{path}' is busy: {exc}; try again later")
+    return StateError(
+        f"the ledger '{path}' is damaged ({exc}); run `tubewiki doctor --vault "
+        f"{path.parent.parent}` to see how to repair it"
+    )
 
 
 def _check(value: str, allowed: object, what: str) -> None:
@@ -466,8 +707,74 @@ def _run_row(r: sqlite3.Row) -> RunRow:
     return RunRow(**values)
 
 
-def _change_row(r: sqlite3.Row) -> ChangeRow:
-    return ChangeRow(r["path"], r["action"], r["before"], r["after"], json.loads(r["details"]))
+_CHANGE_COLUMNS = "path, action, before_hash, after_hash, details"
+
+
+def _put_text(db: sqlite3.Connection, text: str | None, base: str | None) -> str | None:
+    """Store `text` once: zlib-compressed, as line edits of `base` when that is stored."""
+    if text is None:
+        return None
+    key = _hash(text)
+    if db.execute("SELECT 1 FROM texts WHERE hash = ?", (key,)).fetchone():
+        return key
+    base_key, depth, payload = None, 0, text
+    if base is not None and base != text:
+        found = db.execute("SELECT depth FROM texts WHERE hash = ?", (_hash(base),)).fetchone()
+        if found is not None and found[0] < MAX_DELTA_DEPTH:
+            base_key, depth = _hash(base), found[0] + 1
+            payload = json.dumps(_line_edits(base, text), ensure_ascii=False)
+    db.execute(
+        "INSERT INTO texts (hash, base, depth, data) VALUES (?, ?, ?, ?)",
+        (key, base_key, depth, zlib.compress(payload.encode("utf-8"), 9)),
+    )
+    return key
+
+
+def _get_text(db: sqlite3.Connection, key: str | None) -> str | None:
+    """Rebuild a stored text from its chain of bases; checked against its hash."""
+    if key is None:
+        return None
+    chain: list[tuple[str, bytes]] = []
+    current: str | None = key
+    while current is not None:
+        row = db.execute("SELECT base, data FROM texts WHERE hash = ?", (current,)).fetchone()
+        if row is None or len(chain) > MAX_DELTA_DEPTH:
+            raise sqlite3.DatabaseError(f"note text {current} is missing from the ledger")
+        chain.append((current, row[1]))
+        current = row[0]
+    text: str | None = None
+    for text_key, packed in reversed(chain):
+        try:
+            payload = zlib.decompress(packed).decode("utf-8")
+            text = payload if text is None else _apply_edits(text, json.loads(payload))
+        except (zlib.error, ValueError, TypeError, IndexError) as exc:
+            raise sqlite3.DatabaseError(f"note text {text_key} is damaged: {exc}") from exc
+        if _hash(text) != text_key:
+            raise sqlite3.DatabaseError(f"note text {text_key} is damaged: its hash differs")
+    return text
+
+
+def _hash(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+Edits = list[list[int] | str]  # [start, end]: copy those lines of the base; a string: insert it
+
+
+def _line_edits(base: str, text: str) -> Edits:
+    old, new = base.splitlines(keepends=True), text.splitlines(keepends=True)
+    edits: Edits = []
+    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, old, new).get_opcodes():
+        if tag == "equal":
+            edits.append([i1, i2])
+        elif j2 > j1:
+            edits.append("".join(new[j1:j2]))
+    return edits
+
+
+def _apply_edits(base: str, edits: Edits) -> str:
+    old = base.splitlines(keepends=True)
+    return "".join(e if isinstance(e, str) else "".join(old[e[0] : e[1]]) for e in edits)
 
 
 def _video_row(r: sqlite3.Row) -> VideoRow:

@@ -4,6 +4,11 @@ python-frontmatter does the splitting and YAML; this module fixes the dump
 settings (key order kept, no line folding) so that writing the same note twice
 gives the same bytes, and turns an unreadable note into a `NoteError` that
 names the file instead of silently replacing it.
+
+Notes saved by other editors may start with a UTF-8 byte order mark or use
+CRLF line ends. Both are taken off before parsing (so front matter behind a
+BOM is found) and put back when the note is written, so a person's bytes
+outside tubewiki's markers stay exactly as they were.
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ import yaml
 from tubewiki.errors import NoteError
 
 GENERATOR_KEY = "tubewiki"  # front matter key marking a note tubewiki manages, and its kind
+BOM = "\ufeff"
 
 
 @dataclass(slots=True)
@@ -24,6 +30,9 @@ class Note:
     path: str  # vault-relative POSIX path
     meta: dict[str, Any] = field(default_factory=dict)
     body: str = ""
+    bom: bool = False  # the file started with a UTF-8 byte order mark
+    crlf: bool = False  # the file's lines end in CRLF
+    tail: str = "\n"  # the whitespace that ends the file, kept as the person left it
 
     @property
     def slug(self) -> str:
@@ -36,6 +45,11 @@ class Note:
 
 def parse_note(path: str, text: str) -> Note:
     """Raise `NoteError` rather than guess at a note whose front matter is broken."""
+    bom = text.startswith(BOM)
+    text = text.removeprefix(BOM)
+    crlf = "\r\n" in text and "\n" not in text.replace("\r\n", "")
+    if crlf:
+        text = text.replace("\r\n", "\n")
     try:
         meta, body = frontmatter.parse(text)
     except yaml.YAMLError as exc:
@@ -50,11 +64,15 @@ def parse_note(path: str, text: str) -> Note:
             f"note {path!r} opens a front matter block that never closes: "
             "add the closing '---' line or move the note out of the vault"
         )
-    return Note(path=path, meta=dict(meta), body=body)
+    tail = text[len(text.rstrip()) :] if body else "\n"
+    return Note(path=path, meta=dict(meta), body=body, bom=bom, crlf=crlf, tail=tail)
 
 
 def dump_note(note: Note) -> str:
     head = yaml.safe_dump(
         note.meta, sort_keys=False, allow_unicode=True, default_flow_style=False, width=10_000
     )
-    return f"---\n{head}---\n\n{note.body.strip()}\n"
+    text = f"---\n{head}---\n\n{note.body.strip()}{note.tail}"
+    if note.crlf:
+        text = text.replace("\n", "\r\n")
+    return BOM + text if note.bom else text

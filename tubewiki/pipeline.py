@@ -15,25 +15,25 @@ import logging
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
-from tubewiki import cache, journal
+from tubewiki import cache, journal, settled
 from tubewiki.cache import Source
 from tubewiki.errors import TubewikiError
-from tubewiki.extract import KnownEntity, extract, title_names
+from tubewiki.extract import extract, title_names
 from tubewiki.ledger import ChangeRow, Ledger, RunKind, RunStatus
-from tubewiki.plan import Edit, SectionReport, VideoInput, plan_video
+from tubewiki.plan import Edit, SectionReport, VideoInput, plan_video, vault_templates
+from tubewiki.sanitize import safe_meta
 from tubewiki.sections import Outcome
 from tubewiki.transcript import needs_repair, timed_text
 from tubewiki.transcript_files import read_transcript_file
-from tubewiki.types import TranscriptKind, VideoMeta
-from tubewiki.vault import Vault
+from tubewiki.types import KnownEntity, TranscriptKind, VideoMeta
+from tubewiki.vault import Vault, note_text
 from tubewiki.youtube import ProxySettings, fetch_metadata, fetch_transcript
 
 log = logging.getLogger(__name__)
 
 AnalysisResult = VideoInput | Exception
-
-DEFAULT_LOCK_TIMEOUT = 600.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,7 +110,7 @@ class RunReport:
 
 
 def acquire(request: Request, *, vault: Path, proxy: ProxySettings | None = None) -> Source:
-    """The raw transcript and metadata: from a local file, or from YouTube."""
+    """The raw transcript and metadata, from a local file or from YouTube, made safe."""
     if request.transcript_file is not None:
         transcript = read_transcript_file(request.transcript_file, request.video_id)
         cached = cache.load(vault, request.video_id)
@@ -119,11 +119,11 @@ def acquire(request: Request, *, vault: Path, proxy: ProxySettings | None = None
             title=request.title or (cached.meta.title if cached else f"Video {request.video_id}"),
             channel=request.channel or (cached.meta.channel if cached else "local"),
         )
-        return Source(meta, transcript)
+        return Source(safe_meta(meta), transcript)
     transcript = fetch_transcript(request.video_id, request.languages, proxy=proxy)
     meta = fetch_metadata(request.video_id, proxy=proxy)
     meta = replace(meta, title=request.title or meta.title, channel=request.channel or meta.channel)
-    return Source(meta, transcript)
+    return Source(safe_meta(meta), transcript)
 
 
 def learn(vault: Path) -> Lexicon:
@@ -143,7 +143,13 @@ def analyse(source: Source, lexicon: Lexicon = Lexicon()) -> VideoInput:
     if transcript.kind is TranscriptKind.GENERATED or needs_repair(transcript.snippets):
         names.update(title_names(source.meta.title))  # lowercase captions: learn from the title
     timed = timed_text(transcript, names=sorted(names))
-    extraction = extract(timed, source.meta.video_id, known=known, chapters=source.meta.chapters)
+    extraction = extract(
+        timed,
+        source.meta.video_id,
+        known=known,
+        chapters=source.meta.chapters,
+        title=source.meta.title,
+    )
     return VideoInput(
         meta=source.meta,
         extraction=extraction,
@@ -173,41 +179,60 @@ def write(
     *,
     kind: RunKind = "ingest",
     force: bool = False,
-    lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
+    lock_timeout: float | None = None,
 ) -> RunReport:
-    """Plan every item's notes and commit them in one all-or-nothing run."""
+    """Plan every item's notes and commit them in one all-or-nothing run.
 
+    The cached transcripts, the names each video taught the vault and the
+    videos' ledger rows are part of that same commit: they exist exactly
+    when the notes they describe do.
+    """
     learned: dict[str, dict[str, list[str]]] = {}
+    own: dict[str, set[str]] = {}
 
     def edit(loaded: Vault) -> list[SectionReport]:
-        templates = _templates(vault)
-        return [
-            r
-            for _, item in items
-            for r in plan_video(loaded, item, force=force, templates=templates, learned=learned)
+        templates = vault_templates(vault)
+        reports: list[SectionReport] = []
+        for _, item in items:
+            mine = plan_video(loaded, item, force=force, templates=templates, learned=learned)
+            own.setdefault(item.meta.video_id, set()).update(r.path for r in mine)
+            reports.extend(mine)
+        return reports
+
+    def bookkeeping() -> Bookkeeping:
+        state = cache.state_files(vault, [source for source, _ in items], learned)
+        rows = [
+            {
+                "video_id": item.meta.video_id,
+                "title": item.meta.title,
+                "channel": item.meta.channel,
+                "transcript_kind": item.transcript_kind,
+                "language": item.language,
+                "transcript_hash": source.transcript_hash,
+                "notes": sorted(own.get(item.meta.video_id, ())),  # its own notes only
+            }
+            for source, item in items
         ]
+        return state, rows
+
+    def settle_video(report: RunReport) -> None:
+        if kind == "ingest" and len(items) == 1 and not force and not report.conflicts:
+            settled.record(vault, items[0][0], report.run_id)  # the last write of the run
 
     videos = [item.meta.video_id for _, item in items]
+    return apply(
+        vault,
+        kind,
+        edit,
+        videos=videos,
+        lock_timeout=lock_timeout,
+        bookkeeping=bookkeeping,
+        then=settle_video,
+    )
 
-    def remember() -> None:
-        seq = cache.next_learned_seq(vault)
-        for video_id, forms in learned.items():
-            cache.save_learned(vault, video_id, forms, seq=seq)
 
-    report = apply(vault, kind, edit, videos=videos, lock_timeout=lock_timeout, then=remember)
-    with Ledger.open(vault) as ledger:
-        for source, item in items:
-            ledger.record_attempt(
-                item.meta.video_id,
-                status="ingested",
-                title=item.meta.title,
-                channel=item.meta.channel,
-                transcript_kind=item.transcript_kind,
-                language=item.language,
-                transcript_hash=source.transcript_hash,
-                notes=tuple(sorted({s.path for s in report.sections})),
-            )
-    return report
+# State files (path in the state folder -> bytes) and ledger rows of ingested videos.
+Bookkeeping = tuple[dict[str, bytes], list[dict[str, Any]]]
 
 
 def apply(
@@ -216,33 +241,32 @@ def apply(
     edit: Edit,
     *,
     videos: Sequence[str] = (),
-    lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
-    then: Callable[[], None] | None = None,
+    lock_timeout: float | None = None,
+    bookkeeping: Callable[[], Bookkeeping] | None = None,
+    then: Callable[[RunReport], None] | None = None,
 ) -> RunReport:
     """Every change to a vault goes through here: lock, recover, edit, record, commit.
 
-    `then` runs after the commit, still under the lock.
+    `bookkeeping` runs after `edit`, under the lock; its state files join the
+    notes' journalled commit and its ledger rows are written when the run is
+    settled "ok", in one ledger transaction, which `_recover` repeats from the
+    journal's meta after a crash. Nothing later runs need is written after the
+    commit point: `then` (the no-op fingerprint of `settled`, which a later run
+    may do without) runs after it, still under the lock, with the run's report.
     """
     with journal.vault_lock(vault, timeout=lock_timeout):
         recovered = _recover(vault)
         loaded = Vault.load(vault)
         reports = edit(loaded)
         changes = loaded.changes()
+        state, ingested = bookkeeping() if bookkeeping is not None else ({}, [])
+        state = {
+            rel: data
+            for rel, data in state.items()
+            if not _holds(vault / journal.STATE_DIR / rel, data)
+        }
         with Ledger.open(vault) as ledger:
             run_id = ledger.start_run(kind, videos)
-            ledger.record_changes(
-                run_id,
-                [
-                    ChangeRow(
-                        c.path,
-                        c.action,
-                        c.before,
-                        c.after,
-                        {"sections": {r.key: str(r.outcome) for r in reports if r.path == c.path}},
-                    )
-                    for c in changes
-                ],
-            )
             report = RunReport(
                 run_id=run_id,
                 kind=kind,
@@ -253,22 +277,59 @@ def apply(
                 sections=tuple(reports),
                 recovered=tuple(recovered),
             )
+            landed = False
 
-            def landed() -> None:
-                ledger.finish_run(run_id, "ok", report.summary())
+            def settle() -> None:
+                nonlocal landed
+                landed = True
+                ledger.finish_run(run_id, "ok", report.summary(), ingested=ingested)
 
             try:
-                if changes:
+                ledger.record_changes(
+                    run_id,
+                    [
+                        ChangeRow(
+                            c.path,
+                            c.action,
+                            c.before,
+                            c.after,
+                            {
+                                "sections": {
+                                    r.key: str(r.outcome) for r in reports if r.path == c.path
+                                }
+                            },
+                        )
+                        for c in changes
+                    ],
+                )
+                if changes or state:
+                    meta = {"run_id": run_id, "summary": report.summary(), "ingested": ingested}
                     writes = {c.path: c.after for c in changes}
-                    journal.commit(vault, writes, meta={"run_id": run_id}, on_applied=landed)
+                    journal.commit(vault, writes, state=state, meta=meta, on_applied=settle)
                 else:
-                    landed()
+                    settle()
             except BaseException as exc:
-                ledger.finish_run(run_id, "failed", error=str(exc) or type(exc).__name__)
+                if not landed:  # the notes are as they were: say so, if the ledger can
+                    _mark_failed(ledger, run_id, exc)
                 raise
         if then is not None:
-            then()
+            then(report)
     return report
+
+
+def _mark_failed(ledger: Ledger, run_id: str, exc: BaseException) -> None:
+    """Best effort: if the ledger itself failed, the next `_recover` settles the run."""
+    try:
+        ledger.finish_run(run_id, "failed", error=str(exc) or type(exc).__name__)
+    except TubewikiError:
+        log.warning("could not record run %s as failed", run_id, exc_info=True)
+
+
+def _holds(path: Path, data: bytes) -> bool:
+    try:
+        return path.read_bytes() == data
+    except OSError:
+        return False
 
 
 def ingest(
@@ -277,13 +338,19 @@ def ingest(
     *,
     force: bool = False,
     proxy: ProxySettings | None = None,
-    lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
+    lock_timeout: float | None = None,
 ) -> RunReport:
-    """The whole job for one video, without Prefect."""
+    """The whole job for one video, without Prefect. Nothing is cached unless it lands."""
     source = acquire(request, vault=vault, proxy=proxy)
+    if not force and (run_id := settled.settled_by(vault, source)):
+        return unchanged(source, run_id)
     item = analyse(source, learn(vault))  # reads every note first: a bad one stops the run
-    cache.save(vault, source)
     return write(vault, [(source, item)], force=force, lock_timeout=lock_timeout)
+
+
+def unchanged(source: Source, run_id: str) -> RunReport:
+    """The report of an ingest skipped because run `run_id` already wrote its result."""
+    return RunReport(run_id=run_id, kind="ingest", videos=(source.meta.video_id,))
 
 
 def rebuild_sources(vault: Path) -> list[Source]:
@@ -292,20 +359,29 @@ def rebuild_sources(vault: Path) -> list[Source]:
     return [s for s in sources if s is not None]
 
 
-def _templates(vault: Path) -> Path | None:
-    override = vault / journal.STATE_DIR / "templates"
-    return override if override.is_dir() else None
-
-
 def _recover(vault: Path) -> list[str]:
     """Finish or undo a run a crash interrupted, and settle its ledger entry."""
-    results = journal.recover(vault)
     with Ledger.open(vault) as ledger:
-        for result in results:
+
+        def settle(result: journal.RecoveryResult) -> None:
             run_id = str(result.meta.get("run_id", ""))
-            status: RunStatus = "ok" if result.action == "rolled_forward" else "rolled_back"
-            if run_id:
-                ledger.finish_run(run_id, status, error=f"recovered after a crash: {result.action}")
+            if not run_id:
+                return
+            note = f"recovered after a crash: {result.action}"
+            if result.action == "rolled_forward":
+                summary = result.meta.get("summary")
+                rows = result.meta.get("ingested")
+                ledger.finish_run(
+                    run_id,
+                    "ok",
+                    summary if isinstance(summary, dict) else None,
+                    note,
+                    ingested=rows if isinstance(rows, list) else (),
+                )
+            else:
+                ledger.finish_run(run_id, "rolled_back", error=note)
+
+        results = journal.recover(vault, on_recovered=settle)
         for run in ledger.runs(limit=50):
             if run.status == "running":
                 ledger.finish_run(run.run_id, _settled_status(vault, ledger, run.run_id))
@@ -316,7 +392,6 @@ def _settled_status(vault: Path, ledger: Ledger, run_id: str) -> RunStatus:
     """A run that died with no transaction left either landed fully or never began."""
     changes = ledger.changes(run_id)
     landed = all(
-        (vault / c.path).is_file() and (vault / c.path).read_text(encoding="utf-8") == c.after
-        for c in changes
+        (vault / c.path).is_file() and note_text(vault / c.path) == c.after for c in changes
     )
     return "ok" if landed and changes else "rolled_back" if changes else "failed"

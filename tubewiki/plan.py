@@ -15,6 +15,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from tubewiki import sections
+from tubewiki.journal import STATE_DIR
 from tubewiki.notes import Note
 from tubewiki.render import (
     ChannelBlockContext,
@@ -23,7 +24,9 @@ from tubewiki.render import (
     EntitySectionContext,
     VideoContext,
     join_claims,
+    plain,
     render,
+    skipped_read,
     wikilink,
 )
 from tubewiki.slugs import slugify, unique_slug
@@ -84,11 +87,19 @@ def plan_video(
     def claims(items: Iterable[Claim], self_slug: str = "") -> list[str]:
         return join_claims([_remap(c, slugs) for c in items], linkable, self_slug)
 
+    names = {e.slug: e.name for e in ex.entities}
+
+    def links(entity_slugs: Iterable[str]) -> list[str]:
+        return [wikilink(slugs[s], names[s]) for s in entity_slugs if s in slugs]
+
     video_ctx = VideoContext(
         url=video_url(meta.video_id),
         transcript_label=TRANSCRIPT_LABELS.get(item.transcript_kind, item.transcript_kind),
         intro=claims(ex.intro),
-        sections=[{"title": s.title, "claims": claims(s.claims)} for s in ex.sections],
+        topics=links(ex.topics),
+        people=links(ex.people),
+        skipped=[skipped_read(s.brand, s.start) for s in ex.skipped],
+        sections=[{"title": plain(s.title), "claims": claims(s.claims)} for s in ex.sections],
     )
     video.meta.update(
         title=meta.title,
@@ -111,8 +122,11 @@ def plan_video(
             "entity",
             {"title": entity.name, "videoId": meta.video_id, "type": entity.label},
         )
+        described = ex.descriptions.get(entity.slug, ())
         section = EntitySectionContext(
-            video_link=video_link, claims=claims(ex.entity_claims[entity.slug], slug)
+            video_link=video_link,
+            description=claims(described, slug),
+            claims=claims([c for c in ex.entity_claims[entity.slug] if c not in described], slug),
         )
         reports.append(
             _upsert(note, meta.video_id, "entity_section.md.j2", section, force, templates)
@@ -231,7 +245,20 @@ def _drop_stale_sections(vault: Vault, video_id: str, kept: set[str]) -> list[Se
     return reports
 
 
+def vault_templates(root: Path) -> Path | None:
+    """The vault's own template folder, which overrides the packaged templates."""
+    override = root / STATE_DIR / "templates"
+    return override if override.is_dir() else None
+
+
 def refresh_entity_intro(vault: Vault, note: Note, templates: Path | None) -> None:
+    """Rewrite an entity note's intro from its video sections.
+
+    The description comes from the section of the video that says most about
+    the entity (most claims, then video id, so the order of ingests does not
+    matter), and the note's `videoId` names that video, whose transcript its
+    anchors come from. Without one, the longest video's id serves.
+    """
     videos = []
     longest: tuple[float, str] = (-1.0, "")
     for video_id in as_strings(note.meta.get("videos")):
@@ -239,16 +266,16 @@ def refresh_entity_intro(vault: Vault, note: Note, templates: Path | None) -> No
         if video is not None:
             videos.append(wikilink(video.slug, str(video.meta.get("title", video.slug))))
             longest = max(longest, (_number(video.meta.get("duration")), video_id))
-    if longest[1]:
-        # One videoId must serve every section's anchors: the longest video
-        # is the one whose time range contains them all.
-        note.meta["videoId"] = longest[1]
+    description, source = _description(note, set(as_strings(note.meta.get("videos"))))
+    if source or longest[1]:
+        note.meta["videoId"] = source or longest[1]
     existing = vault.slugs()
     channels = [c for c in as_strings(note.meta.get("channels")) if c in existing]
     note.body = _with_from_line(note.body, channels)
     intro = EntityIntroContext(
         name=str(note.meta.get("title", note.slug)),
         aliases=as_strings(note.meta.get("aliases"))[:6],
+        description=description,
         videos=videos,
     )
     note.body, _ = sections.upsert(
@@ -259,6 +286,23 @@ def refresh_entity_intro(vault: Vault, note: Note, templates: Path | None) -> No
         first=True,
     )
     vault.put(note)
+
+
+def _description(note: Note, videos: set[str]) -> tuple[str, str]:
+    """The describing paragraph of the richest video section, and that video's id."""
+    found: list[tuple[int, str, str]] = []
+    for block in sections.blocks(note.body, path=note.path):
+        if block.kind != "begin" or block.key not in videos:
+            continue
+        lines = block.content.splitlines()
+        prose = [ln for ln in lines if ln.strip() and not ln.startswith(("#", "- "))]
+        if prose:
+            bullets = sum(ln.startswith("- ") for ln in lines)
+            found.append((-bullets, block.key, " ".join(prose)))
+    if not found:
+        return "", ""
+    _, video_id, text = min(found)
+    return text, video_id
 
 
 def _number(value: object) -> float:

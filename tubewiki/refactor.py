@@ -10,11 +10,18 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from dataclasses import replace
 
 from tubewiki import sections
 from tubewiki.errors import VaultError
 from tubewiki.notes import Note
-from tubewiki.plan import INTRO_KEY, SectionReport, add_to_list, refresh_entity_intro
+from tubewiki.plan import (
+    INTRO_KEY,
+    SectionReport,
+    add_to_list,
+    refresh_entity_intro,
+    vault_templates,
+)
 from tubewiki.slugs import slugify
 from tubewiki.vault import Vault, as_strings
 
@@ -74,7 +81,7 @@ def merge(vault: Vault, source: str, target: str) -> list[SectionReport]:
     vault.delete(src.path)
     vault.put(dst)
     _relink_vault(vault, src.slug, dst.slug)
-    refresh_entity_intro(vault, dst, None)
+    refresh_entity_intro(vault, dst, vault_templates(vault.root))
     return reports
 
 
@@ -95,7 +102,7 @@ def rename(vault: Vault, old: str, new: str) -> list[SectionReport]:
             f"a note with the slug '{new}' already exists; pick another or merge the notes"
         )
     folder = note.path.rsplit("/", 1)[0] + "/" if "/" in note.path else ""
-    moved = Note(path=f"{folder}{new}.md", meta=dict(note.meta), body=note.body)
+    moved = replace(note, path=f"{folder}{new}.md", meta=dict(note.meta))  # keeps BOM, CRLF
     if note.kind == "entity":
         _add_formerly(moved, old)
     vault.delete(note.path)

@@ -34,17 +34,22 @@ class VideoContext(TypedDict):
     url: str
     transcript_label: str
     intro: list[str]
+    topics: list[str]
+    people: list[str]
+    skipped: list[str]
     sections: list[VideoSectionContext]
 
 
 class EntitySectionContext(TypedDict):
     video_link: str
+    description: list[str]
     claims: list[str]
 
 
 class EntityIntroContext(TypedDict):
     name: str
     aliases: list[str]
+    description: str
     videos: list[str]
 
 
@@ -88,14 +93,30 @@ def claim_markdown(claim: Claim, linkable: Collection[str], *, self_slug: str = 
             continue
         surface = claim.text[link.start : link.end]
         parts.append(escape_inline(claim.text[pos : link.start]))
-        parts.append(
-            f"**{plain(surface)}**" if link.slug == self_slug else wikilink(link.slug, surface)
-        )
+        parts.append(_linked(surface, link.slug, self_slug))
         pos = link.end
     tail = claim.text[pos:].rstrip()
     stop = tail[-1] if tail[-1:] in {".", "!"} else "."
     parts.append(escape_inline(tail.rstrip(".!")))
     return f"{''.join(parts).rstrip()} {anchor(claim.start)}{stop}"
+
+
+def _linked(surface: str, slug: str, self_slug: str) -> str:
+    """A mention as a wikilink, or in bold on the entity's own note.
+
+    An editorial replacement ("[Elon Musk]" for "he") keeps its brackets,
+    escaped so Markdown shows them, and stays unlinked: brackets around a
+    wikilink would break it.
+    """
+    if surface.startswith("[") and surface.endswith("]"):
+        inner = plain(surface[1:-1])
+        return f"\\[**{inner}**\\]" if slug == self_slug else f"\\[{inner}\\]"
+    return f"**{plain(surface)}**" if slug == self_slug else wikilink(slug, surface)
+
+
+def skipped_read(brand: str, seconds: float) -> str:
+    """One sponsor read in the video note's "left out" line."""
+    return f"{plain(escape_inline(brand))} {anchor(seconds)}"
 
 
 @cache

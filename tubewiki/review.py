@@ -13,17 +13,17 @@ from pathlib import Path
 from tubewiki import sections
 from tubewiki.errors import ReviewError, VaultError
 from tubewiki.ledger import ChangeRow, Ledger, RunRow
-from tubewiki.plan import Edit, SectionReport
+from tubewiki.plan import Edit, SectionReport, refresh_entity_intro, vault_templates
 from tubewiki.vault import Vault
 
 
 def runs(vault: Path, limit: int = 20) -> list[RunRow]:
-    with Ledger.open(vault) as ledger:
+    with Ledger.read(vault) as ledger:
         return ledger.runs(limit)
 
 
 def run_changes(vault: Path, ref: str = "last") -> tuple[RunRow, list[ChangeRow]]:
-    with Ledger.open(vault) as ledger:
+    with Ledger.read(vault) as ledger:
         run = ledger.run(ref)
         return run, ledger.changes(run.run_id)
 
@@ -122,6 +122,8 @@ def resolve_edit(target: str, *, take_proposed: bool) -> Edit:
                 note.body, key, take_proposed=take_proposed, path=note.path
             )
         vault.put(note)
+        if note.kind == "entity":  # its intro quotes the sections just settled
+            refresh_entity_intro(vault, note, vault_templates(vault.root))
         return [SectionReport(note.path, key, sections.Outcome.REPLACED) for key in pending]
 
     return edit

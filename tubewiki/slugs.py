@@ -26,6 +26,13 @@ _FOLD = str.maketrans(
 )
 
 
+# Names Windows reserves for devices: a file or folder called `con` or `nul.md`
+# cannot be opened there, so such a slug gets a suffix.
+_RESERVED = frozenset(
+    {"con", "prn", "aux", "nul"} | {f"{stem}{n}" for stem in ("com", "lpt") for n in range(10)}
+)
+
+
 def slugify(text: str, *, max_len: int = 80) -> str:
     """`"Marc Benioff's Salesforce.com"` -> `"marc_benioffs_salesforce_com"`."""
     ascii_text = (
@@ -38,7 +45,7 @@ def slugify(text: str, *, max_len: int = 80) -> str:
             slug = cut[:-1]
         else:
             slug = cut.rsplit("_", 1)[0] if "_" in cut else cut[:max_len]
-    return slug
+    return f"{slug}_note" if slug in _RESERVED else slug
 
 
 def unique_slug(base: str, taken: set[str], *, suffix: str) -> str:

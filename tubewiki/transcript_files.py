@@ -27,6 +27,8 @@ from webvtt.errors import MalformedCaptionError, MalformedFileError
 from webvtt.models import Timestamp
 
 from tubewiki.errors import EmptyTranscriptError, TranscriptFileError, one_line
+from tubewiki.limits import MAX_SNIPPETS, check_snippets
+from tubewiki.sanitize import strip_controls
 from tubewiki.transcript import clean_texts
 from tubewiki.types import Snippet, Transcript, TranscriptKind
 
@@ -52,6 +54,7 @@ def read_transcript_file(path: Path, video_id: str) -> Transcript:
         raise TranscriptFileError(f"transcript file {name!r} is empty (export the captions again)")
     parse = _parser_for(path, text, name)
     snippets = sorted(_usable(parse(text, name)), key=lambda s: s.start)
+    check_snippets(snippets, f"transcript file {name!r}")
     if not any(clean_texts([s.text for s in snippets])):
         raise EmptyTranscriptError(
             f"transcript file {name!r} holds no speech, only caption noise such as [Music] "
@@ -108,7 +111,7 @@ def clean_markup(text: str) -> str:
     """Strip tags and join a cue's lines with single spaces; speech is left as is."""
     if "<" in text:
         text = _TAG.sub("", text)
-    return " ".join(text.split())
+    return " ".join(strip_controls(text).split())
 
 
 def _usable(snippets: list[Snippet]) -> list[Snippet]:
@@ -127,12 +130,21 @@ def parse_json(text: str, name: str) -> list[Snippet]:
             f"transcript file {name!r} is not valid JSON at line {error.lineno}, "
             f"column {error.colno}: {error.msg} {_FIX}"
         ) from error
+    except (ValueError, RecursionError) as error:  # a 5,000-digit number, 10,000 nested lists
+        raise TranscriptFileError(
+            f"transcript file {name!r} cannot be read as JSON: {one_line(str(error), 80)} {_FIX}"
+        ) from error
     if isinstance(data, dict) and isinstance(data.get("snippets"), list):
         data = data["snippets"]
     if not isinstance(data, list):
         raise TranscriptFileError(
             f"transcript file {name!r} is JSON but not a transcript (expected a list of "
             '{"text", "start", "duration"} entries or an object with a "snippets" list)'
+        )
+    if len(data) > MAX_SNIPPETS:
+        raise TranscriptFileError(
+            f"transcript file {name!r} has {len(data):,} entries, more than the "
+            f"{MAX_SNIPPETS:,} tubewiki accepts (split the transcript into parts)"
         )
     return [_json_entry(entry, index, name) for index, entry in enumerate(data)]
 
@@ -156,11 +168,16 @@ def _json_entry(entry: Any, index: int, name: str) -> Snippet:
 
 
 def _json_number(value: Any, key: str, where: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+    try:
+        seconds = float(value) if isinstance(value, int | float) else math.nan
+    except OverflowError:  # an integer too large for a float
+        seconds = math.inf
+    if isinstance(value, bool) or not math.isfinite(seconds):
         raise TranscriptFileError(
-            f'{where} has a "{key}" that is not a number of seconds: {value!r} {_FIX}'
+            f'{where} has a "{key}" that is not a number of seconds: '
+            f"{one_line(repr(value), 40)} {_FIX}"
         )
-    return float(value)
+    return seconds
 
 
 def _json_time(value: Any, key: str, where: str) -> float:

@@ -34,6 +34,8 @@ from tubewiki.errors import (
     TubewikiError,
     one_line,
 )
+from tubewiki.limits import check_snippets
+from tubewiki.sanitize import safe_meta, strip_controls
 from tubewiki.types import Chapter, Snippet, Transcript, TranscriptKind, VideoMeta
 
 log = logging.getLogger(__name__)
@@ -249,15 +251,16 @@ def fetch_transcript(
         raise _unreadable(video_id, err) from None
 
     snippets = tuple(
-        Snippet(text=part.text, start=part.start, duration=part.duration)
+        Snippet(text=strip_controls(part.text), start=part.start, duration=part.duration)
         for part in fetched
-        if part.text.strip()
+        if strip_controls(part.text).strip()
     )
     if not snippets:
         raise EmptyTranscriptError(
             f"the {track.language_code} transcript of video {video_id} is empty; "
             "provide a transcript file instead"
         )
+    check_snippets(snippets, f"the {track.language_code} transcript of video {video_id}")
     kind = TranscriptKind.GENERATED if track.is_generated else TranscriptKind.MANUAL
     log.info("fetched %s %s transcript of %s", kind, track.language_code, video_id)
     return Transcript(video_id=video_id, snippets=snippets, language=track.language_code, kind=kind)
@@ -401,12 +404,14 @@ def fetch_metadata(
         log.debug("metadata fetch for %s failed", video_id, exc_info=True)
         raise _translate_error(err, video_id, proxied=config is not None) from None
     description = str(details.get("shortDescription") or "")
-    return VideoMeta(
-        video_id=video_id,
-        title=str(details.get("title") or video_id),
-        channel=str(details.get("author") or ""),
-        channel_id=str(details.get("channelId") or ""),
-        chapters=parse_chapters(description, _seconds(details.get("lengthSeconds"))),
+    return safe_meta(
+        VideoMeta(
+            video_id=video_id,
+            title=str(details.get("title") or video_id),
+            channel=str(details.get("author") or ""),
+            channel_id=str(details.get("channelId") or ""),
+            chapters=parse_chapters(description, _seconds(details.get("lengthSeconds"))),
+        )
     )
 
 
@@ -470,7 +475,7 @@ def _oembed_meta(client: _Client) -> VideoMeta:
         title, channel = str(data["title"]), str(data.get("author_name") or "")
     except (ValueError, KeyError, TypeError, AttributeError) as err:
         raise _unreadable(client.video_id, err) from None
-    return VideoMeta(video_id=client.video_id, title=title, channel=channel)
+    return safe_meta(VideoMeta(video_id=client.video_id, title=title, channel=channel))
 
 
 def _seconds(value: object) -> float | None:

@@ -1,12 +1,16 @@
 """Turn raw mentions into the entities of one video, with stable slugs.
 
 Speakers say "Elon", "Musk" and "Elon Musk's" for one person; the NER model
-labels the same company ORG in one sentence and PERSON in the next. Here the
-mentions of a video are grouped into one entity each: possessives and leading
-articles are stripped, first and last names join the full name, near-identical
-spellings merge (rapidfuzz), and names the vault already knows keep the slug of
-their note. Only entities mentioned often enough, or already in the vault,
-survive.
+labels the same company ORG in one sentence and PERSON in the next, and misses
+some mentions altogether. Here the mentions of a video are grouped into one
+entity each: possessives and leading articles are stripped, a first name or
+surname joins a full name only when exactly one full name in the video fits,
+near-identical spellings merge (rapidfuzz), and names the vault already knows
+keep the slug of their note. Then every spoken occurrence of an entity's names
+is counted, NER hit or not, and only salient entities survive: said often,
+spread over the video, the subject of sentences, or named in the title. A bare
+first name that no full name explains names nobody in particular and gets no
+note, so different people are never merged.
 """
 
 from __future__ import annotations
@@ -17,13 +21,14 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 
 from rapidfuzz import fuzz
+from wordfreq import zipf_frequency
 
-from tubewiki.extract import KnownEntity, RawMention
+from tubewiki.extract.spans import SpanSet
 from tubewiki.slugs import slugify
-from tubewiki.types import Entity
+from tubewiki.types import Entity, KnownEntity, RawMention, Sentence
 
-CONCEPT = "CONCEPT"
 FUZZY_MERGE = 92
+EVERYDAY_ZIPF = 4.5  # "great", "apple": words every English text uses
 _POSSESSIVE = re.compile(r"(?:'s|s')$", re.IGNORECASE)
 _ARTICLE = re.compile(r"^(?:[Tt]he|a|an)\s+")
 
@@ -61,7 +66,14 @@ class _Group:
 
     @property
     def label(self) -> str:
-        return self.known.label if self.known else _most_common(self.labels)
+        """The majority label; but a one-word name the model once called something
+        else than a person ("Scrum") is that other thing, not a first name."""
+        if self.known:
+            return self.known.label
+        others = Counter({k: n for k, n in self.labels.items() if k != "PERSON"})
+        if " " not in self.key and others:
+            return _most_common(others)
+        return _most_common(self.labels)
 
     @property
     def name_parts(self) -> list[str]:
@@ -81,40 +93,35 @@ def surface_form(text: str) -> str:
 
 def resolve(
     mentions: Iterable[RawMention],
+    text: str,
     *,
     known: Sequence[KnownEntity] = (),
-    min_mentions: int = 2,
+    sentences: Sequence[Sentence] = (),
+    title: str = "",
+    skip: Sequence[tuple[int, int]] = (),
     max_entities: int = 30,
-    max_concepts: int = 10,
-    min_concept_mentions: int = 3,
 ) -> Resolved:
-    named, concepts = _group_named(mentions, known)
-    groups = _merge_people(named)
-    groups = _merge_near_duplicates(groups, known)
-    # Two-letter names ("EA", "TM") are mostly acronyms in passing: they need more.
-    kept = [
+    """The salient entities of one video and every place they are said.
+
+    `skip` holds character ranges (sponsor reads) whose mentions never count.
+    """
+    skipped = SpanSet(skip)
+    outside = [m for m in mentions if not skipped.overlaps(m.start, m.end)]
+    groups = _merge_near_duplicates(_merge_people(_group_named(outside, known)), known)
+    groups = [
         g
         for g in groups
-        if g.known or g.count >= (min_mentions if len(g.key) > 2 else 2 * min_mentions)
+        if g.known or not (_bare_name(g) or (" " not in g.key and _everyday_word(g.key)))
     ]
-    kept.sort(key=lambda g: (g.known is None, -g.count, g.key))
-    kept = kept[:max_entities]
-    taken = {g.key for g in kept} | {a.casefold() for k in known for a in (k.name, *k.aliases)}
-    kept += _salient_concepts(concepts, taken, min_concept_mentions, max_concepts)
-    return _finish(kept)
+    everything = propagate(_finish(groups), text, skip)
+    return _salient(everything, sentences, title, max_entities)
 
 
-def _group_named(
-    mentions: Iterable[RawMention], known: Sequence[KnownEntity]
-) -> tuple[list[_Group], list[RawMention]]:
+def _group_named(mentions: Iterable[RawMention], known: Sequence[KnownEntity]) -> list[_Group]:
     by_slug = {k.slug: k for k in known}
-    by_alias = {a.casefold(): k for k in known for a in (k.name, *k.aliases)}
+    by_alias = {a.casefold(): k for k in known for a in learnable_forms(k)}
     groups: dict[str, _Group] = {}
-    concepts: list[RawMention] = []
     for mention in mentions:
-        if mention.label == CONCEPT and not mention.slug:
-            concepts.append(mention)
-            continue
         surface = surface_form(mention.text)
         entity = by_slug.get(mention.slug) or by_alias.get(surface.casefold())
         if entity is None and not _plausible_name(surface):
@@ -122,7 +129,32 @@ def _group_named(
         key = f"@{entity.slug}" if entity else surface.casefold()
         group = groups.setdefault(key, _Group(key=key, known=entity))
         group.add(mention, surface)
-    return list(groups.values()), concepts
+    return list(groups.values())
+
+
+def learnable_forms(entity: KnownEntity) -> list[str]:
+    """The names by which a known note is recognised in another video.
+
+    A person is known by full name only: a bare "Tim" elsewhere is not known
+    to be the same Tim. A one-word name that is also an everyday word
+    ("Great", "Apple") is left to the NER model, which sees its context; a
+    lookup would match the word everywhere.
+    """
+    forms = dict.fromkeys(f for f in (entity.name, *entity.aliases) if f.strip())
+    return [
+        f
+        for f in forms
+        if len(f.split()) > 1 or (entity.label != "PERSON" and not _everyday_word(f))
+    ]
+
+
+def _everyday_word(word: str) -> bool:
+    return zipf_frequency(word, "en") >= EVERYDAY_ZIPF
+
+
+def _bare_name(group: _Group) -> bool:
+    """A lone first name or surname of a person no full name in the video explains."""
+    return group.label == "PERSON" and len(group.key.split()) == 1
 
 
 def _plausible_name(surface: str) -> bool:
@@ -166,7 +198,7 @@ def _compact(key: str) -> str:
 
 def _merge_near_duplicates(groups: list[_Group], known: Sequence[KnownEntity]) -> list[_Group]:
     """ "Agent Force" joins "Agentforce"; a close spelling of a known name joins its note."""
-    aliases = [(_compact(a), k) for k in known for a in (k.name, *k.aliases)]
+    aliases = [(_compact(a), k) for k in known for a in learnable_forms(k)]
     ordered = sorted(groups, key=lambda g: (g.known is None, -g.count, g.key))
     result: list[_Group] = []
     for group in ordered:
@@ -199,29 +231,6 @@ def _same_name(a: str, b: str) -> bool:
     return fuzz.ratio(a, b) >= FUZZY_MERGE
 
 
-def _salient_concepts(
-    mentions: list[RawMention], taken: set[str], min_count: int, limit: int
-) -> list[_Group]:
-    groups: dict[str, _Group] = {}
-    for mention in mentions:
-        lemma = mention.lemma
-        if lemma in taken:
-            continue
-        group = groups.setdefault(lemma, _Group(key=lemma))
-        group.add(mention, mention.text.lower())
-    kept = [g for g in groups.values() if g.count >= min_count and not _cut_short(g, groups)]
-    kept.sort(key=lambda g: (-g.count, g.key))
-    return kept[:limit]
-
-
-def _cut_short(group: _Group, groups: dict[str, _Group]) -> bool:
-    """ "product market" where the parser split "product market fit": the longer one wins."""
-    return any(
-        key.startswith(group.key + " ") and 2 * other.count >= group.count
-        for key, other in groups.items()
-    )
-
-
 def _finish(groups: list[_Group]) -> Resolved:
     entities: dict[str, tuple[Entity, _Group]] = {}
     for group in groups:
@@ -248,8 +257,6 @@ def _finish(groups: list[_Group]) -> Resolved:
 def _display_name(group: _Group) -> str:
     if group.known:
         return group.known.name
-    if group.labels.most_common(1)[0][0] == CONCEPT:
-        return group.key[:1].upper() + group.key[1:]
     longest = max(len(s.split()) for s in group.surfaces)
     forms = Counter({s: n for s, n in group.surfaces.items() if len(s.split()) == longest})
     if group.label != "PERSON":
@@ -257,8 +264,17 @@ def _display_name(group: _Group) -> str:
     return max(forms, key=lambda s: (forms[s], len(s), s))
 
 
+# On a tied vote, the label that keeps a one-word name wins: a company is more
+# often called by one word than a person is.
+LABEL_PREFERENCE = ("ORG", "PRODUCT", "WORK_OF_ART", "EVENT", "LAW", "PERSON")
+
+
 def _most_common(counter: Counter[str]) -> str:
-    return max(counter, key=lambda k: (counter[k], k))
+    def rank(label: str) -> tuple[int, int, str]:
+        preferred = LABEL_PREFERENCE.index(label) if label in LABEL_PREFERENCE else 99
+        return counter[label], -preferred, label
+
+    return max(counter, key=rank)
 
 
 def _drop_overlaps(spans: list[LinkedMention]) -> Iterable[LinkedMention]:
@@ -269,40 +285,37 @@ def _drop_overlaps(spans: list[LinkedMention]) -> Iterable[LinkedMention]:
             end = span.end
 
 
-def propagate(resolved: Resolved, text: str) -> Resolved:
-    """Link the occurrences of an entity's names that the NER model missed.
+def propagate(resolved: Resolved, text: str, skip: Sequence[tuple[int, int]] = ()) -> Resolved:
+    """Count and link every spoken occurrence of each entity's names.
 
     Within one video a name seen once as an entity is that entity every time
-    it is spoken ("Musk" in "Musk later became ..."), so every exact,
-    capitalised occurrence of a named entity's forms becomes a mention.
+    it is said ("Musk" in "the offer from Musk", which the model may call a
+    DATE), so every exact, capitalised occurrence of a named entity's forms,
+    and of a person's first and last name, becomes a mention. A form two
+    entities share belongs to neither.
     """
-    taken = [(m.start, m.end) for m in resolved.mentions]
-    found: list[LinkedMention] = list(resolved.mentions)
-    counts: Counter[str] = Counter(m.slug for m in resolved.mentions)
-    seen: dict[str, set[str]] = {}
     owner: dict[str, str] = {}
     for entity in resolved.entities:
-        if entity.label == CONCEPT:
-            continue
         forms = {entity.name, *entity.aliases}
         if entity.label == "PERSON" and len(entity.name.split()) > 1:
-            forms.add(entity.name.split()[-1])
+            forms.update((entity.name.split()[0], entity.name.split()[-1]))
         for form in forms:
             if form[:1].isupper() and len(form) > 2:
-                # a form two entities share belongs to neither
                 owner[form] = entity.slug if owner.get(form, entity.slug) == entity.slug else ""
     owner = {form: slug for form, slug in owner.items() if slug}
+    taken = SpanSet([*((m.start, m.end) for m in resolved.mentions), *skip])
+    found: list[LinkedMention] = list(resolved.mentions)
+    seen: dict[str, set[str]] = {}
     if owner:
         longest_first = sorted(owner, key=lambda f: (-len(f), f))
         pattern = re.compile(r"\b(?:" + "|".join(map(re.escape, longest_first)) + r")\b")
         for m in pattern.finditer(text):
-            if not any(s < m.end() and m.start() < e for s, e in taken):
+            if not taken.overlaps(m.start(), m.end()):
                 slug = owner[m[0]]
                 found.append(LinkedMention(m.start(), m.end(), slug))
-                taken.append((m.start(), m.end()))
-                counts[slug] += 1
                 seen.setdefault(slug, set()).add(m[0])
     found.sort(key=lambda m: (m.start, -m.end))
+    counts = Counter(m.slug for m in found)
     entities = tuple(
         replace(
             e,
@@ -312,3 +325,43 @@ def propagate(resolved: Resolved, text: str) -> Resolved:
         for e in resolved.entities
     )
     return Resolved(entities, tuple(found))
+
+
+PLACES = frozenset({"GPE", "LOC", "FAC", "NORP"})
+
+
+def _salient(resolved: Resolved, sentences: Sequence[Sentence], title: str, limit: int) -> Resolved:
+    """Keep the entities a reader would want a note for, most salient first.
+
+    Salience counts mentions, sentences the entity is the subject of, how much
+    of the video it spreads over, and the title. Places need more than an
+    anecdote's worth, and two-letter acronyms more than a passing mention.
+    """
+    subjects = SpanSet(s.subject for s in sentences if s.subject[1] > s.subject[0])
+    size = max((m.end for m in resolved.mentions), default=1)
+    stats: dict[str, tuple[int, int, set[int]]] = {}
+    for m in resolved.mentions:
+        count, subj, parts = stats.get(m.slug, (0, 0, set()))
+        parts.add(10 * m.start // (size + 1))
+        stats[m.slug] = (count + 1, subj + subjects.overlaps(m.start, m.end), parts)
+    folded = title.casefold()
+    scored: list[tuple[float, Entity]] = []
+    for entity in resolved.entities:
+        count, subj, parts = stats.get(entity.slug, (0, 0, set()))
+        in_title = any(
+            re.search(rf"\b{re.escape(f.casefold())}\b", folded)
+            for f in (entity.name, *entity.aliases)
+        )
+        needed = 2 if subj or in_title else 3
+        if entity.label in PLACES:
+            needed = max(needed, 3) if len(parts) > 1 else 99
+        if len(entity.name) <= 2:
+            needed = 2 * needed
+        if count >= needed or (in_title and count):
+            scored.append((count + 2 * subj + len(parts) + 5 * in_title, entity))
+    scored.sort(key=lambda se: (-se[0], se[1].slug))
+    kept = {e.slug for _, e in scored[:limit]}
+    return Resolved(
+        tuple(e for e in resolved.entities if e.slug in kept),
+        tuple(m for m in resolved.mentions if m.slug in kept),
+    )

@@ -1,0 +1,149 @@
+"""How much an ingest slows as the vault grows: N entity notes against an empty vault.
+
+    python benchmarks/vault_scale.py N VIDEO_DIR [--rounds R]
+
+VIDEO_DIR is one video as `transcript.json` (+ optional `meta.json`), for
+example a dev video. The script synthesises a valid vault of N entity notes
+(made-up people, organisations and products, each with an alias, as a person
+or earlier runs would leave them; none of them said in the video, so both
+ingests do the same extraction), loads it once so its note index is warm, as
+any earlier run leaves it, then ingests the video into a fresh copy of it and
+into an empty vault, alternately, through the library (no Prefect: this is the
+vault-size cost alone). Prints each round, the medians and `ratio=`
+(big / empty).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from timing import settle
+
+from tubewiki.nlp import load_nlp
+from tubewiki.pipeline import Request, ingest
+from tubewiki.transcript_files import read_transcript_file
+from tubewiki.vault import Vault
+
+SYLLABLES = [
+    "ka",
+    "lo",
+    "mi",
+    "ra",
+    "tes",
+    "vu",
+    "ne",
+    "dor",
+    "pha",
+    "lin",
+    "gro",
+    "sa",
+    "bel",
+    "tur",
+    "qui",
+    "zen",
+    "mar",
+    "ost",
+    "iv",
+    "ela",
+]
+LABELS = ("PERSON", "ORG", "PRODUCT")
+
+
+def made_up_names(n: int, avoid: str = "", seed: int = 11) -> list[str]:
+    """N distinct two-word names, none of which (nor its last word) occurs in `avoid`.
+
+    The video's own text is avoided so both ingests do the same extraction
+    work: a vault's names that the video says are its real work, not overhead.
+    """
+    rng = random.Random(seed)
+    names: dict[str, None] = {}
+    while len(names) < n:
+        batch = []
+        for _ in range(n - len(names)):
+            words = ["".join(rng.choices(SYLLABLES, k=rng.randint(2, 3))).title() for _ in range(2)]
+            batch.append(" ".join(words))
+        said = avoid.lower()
+        for name in batch:
+            if not any(word.lower() in said for word in name.split()):
+                names[name] = None
+    return list(names)[:n]
+
+
+def synthesise(vault: Path, n: int, avoid: str = "") -> None:
+    """N entity notes in tubewiki's layout, each with a title, type and one alias."""
+    folder = vault / "entities"
+    folder.mkdir(parents=True)
+    for i, name in enumerate(made_up_names(n, avoid)):
+        slug = name.lower().replace(" ", "_")
+        alias = name.split()[-1]
+        label = LABELS[i % len(LABELS)]
+        text = (
+            f"---\ntitle: {name}\ntype: {label}\ntubewiki: entity\naliases:\n- {alias}\n---\n\n"
+            f"Notes on **{name}**, kept by hand.\n"
+        )
+        (folder / f"{slug}.md").write_text(text, encoding="utf-8")
+    (vault / ".tubewiki").mkdir()
+    Vault.load(vault)  # an earlier run's note index
+
+
+def request(video: Path) -> Request:
+    meta_path = video / "meta.json"
+    meta = json.loads(meta_path.read_text(encoding="utf-8")) if meta_path.is_file() else {}
+    return Request(
+        video_id=str(meta.get("videoId") or "scalevideo1"),
+        transcript_file=video / "transcript.json",
+        title=meta.get("title") or "Scale video",
+        channel=meta.get("channel") or "benchmarks",
+    )
+
+
+def timed_ingest(req: Request, vault: Path) -> float:
+    start = time.perf_counter()
+    ingest(req, vault)
+    return time.perf_counter() - start
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("n", type=int, help="entity notes in the big vault")
+    parser.add_argument("video", type=Path, help="a folder with transcript.json (+ meta.json)")
+    parser.add_argument("--rounds", type=int, default=3)
+    args = parser.parse_args()
+    req = request(args.video)
+    load_nlp()
+    big_s: list[float] = []
+    empty_s: list[float] = []
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        text = " ".join(
+            s.text for s in read_transcript_file(req.transcript_file, req.video_id).snippets
+        )
+        synthesise(work / "template", args.n, avoid=text)
+        timed_ingest(req, work / "warm")  # caches and model warm, not counted
+        for round_ in range(args.rounds):
+            big = work / f"big{round_}"
+            shutil.copytree(work / "template", big)
+            settle()
+            big_s.append(timed_ingest(req, big))
+            settle()
+            empty_s.append(timed_ingest(req, work / f"empty{round_}"))
+            print(f"round {round_ + 1}: big={big_s[-1]:.2f} empty={empty_s[-1]:.2f}", flush=True)
+            shutil.rmtree(big)
+    big, empty = statistics.median(big_s), statistics.median(empty_s)
+    print(f"notes={args.n}")
+    print(f"big_s={big:.2f}")
+    print(f"empty_s={empty:.2f}")
+    print(f"ratio={big / empty:.2f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,372 @@
+"""Where the CLI's flow runs report: a configured API, tubewiki's background server,
+or a temporary server started before Prefect is even imported.
+
+Left to itself, Prefect starts its temporary server from inside the first flow
+run: it imports `prefect.server.api.server` (1.6 s of imports, in a process
+that serves nothing) and then waits about 4 s for the server to answer. The CLI
+starts the same server process itself instead (uvicorn on Prefect's
+`create_app`, as `SubprocessASGIServer` does), first thing, so its start-up
+overlaps the imports and the spaCy load; Prefect then finds PREFECT_API_URL set
+and never imports the server stack.
+
+`tubewiki server start` keeps a Prefect server (`prefect server start`) running
+in the background instead, recorded in tubewiki's state folder; every later
+command uses it while it answers. Nothing here imports Prefect.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib.util
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import tomllib
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import IO
+
+from tubewiki.errors import ServerError
+
+HOST = "127.0.0.1"
+STATE_ENV = "TUBEWIKI_STATE_DIR"
+RECORD_FILE = "server.json"
+LOG_FILE = "server.log"
+STOP_TIMEOUT_S = 15.0
+STARTUP_FAILED = 3  # uvicorn's exit code when the app's start-up (or binding) fails
+STARTUP_RETRIES = 3
+POLL_S = 0.1
+
+
+def state_home() -> Path:
+    """tubewiki's per-user state folder: $TUBEWIKI_STATE_DIR, else the XDG state home."""
+    configured = os.environ.get(STATE_ENV, "").strip()
+    if configured:
+        return Path(configured)
+    xdg = os.environ.get("XDG_STATE_HOME", "").strip()
+    return (Path(xdg) if xdg else Path.home() / ".local" / "state") / "tubewiki"
+
+
+def healthy(api_url: str, timeout: float = 1.0) -> bool:
+    """True when a Prefect API answers its health check."""
+    try:
+        with urllib.request.urlopen(f"{api_url}/health", timeout=timeout) as response:
+            return bool(response.status == 200)
+    except (OSError, ValueError):
+        return False
+
+
+def free_port(preferred: int = 0) -> int:
+    """`preferred` when nothing listens there, else a port the kernel picks."""
+    for port in dict.fromkeys((preferred, 0)):
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+            try:
+                sock.bind((HOST, port))
+            except OSError:
+                continue
+            return int(sock.getsockname()[1])
+    raise ServerError(f"no free port on {HOST} for a Prefect server; free one and run again")
+
+
+def startup_timeout() -> float:
+    """Prefect's own setting for its temporary server (tubewiki defaults it to 90 s)."""
+    try:
+        return float(os.environ.get("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "90"))
+    except ValueError:
+        return 90.0
+
+
+# --- the temporary server -----------------------------------------------------------------
+
+
+class TemporaryServer:
+    """Prefect's temporary API server for one CLI process: no UI, ephemeral services."""
+
+    def __init__(self) -> None:
+        self._log: IO[bytes] = tempfile.TemporaryFile()  # noqa: SIM115  (closed in stop)
+        self.port = free_port()
+        self.api_url = f"http://{HOST}:{self.port}/api"
+        self.process = self._launch()
+
+    def _launch(self) -> subprocess.Popen[bytes]:
+        port = self.port
+        command = [
+            sys.executable, "-m", "uvicorn", "--app-dir", _site_packages(),
+            "--factory", "prefect.server.api.server:create_app",
+            "--host", HOST, "--port", str(port), "--log-level", "error", "--lifespan", "on",
+        ]  # fmt: skip
+        env = {
+            **os.environ,
+            "PREFECT_UI_ENABLED": "0",
+            "PREFECT__SERVER_EPHEMERAL": "1",
+            "PREFECT__SERVER_FINAL": "1",
+        }
+        env.pop("PREFECT_API_URL", None)
+        return subprocess.Popen(
+            command,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=self._log,
+            preexec_fn=_die_with_parent,  # no threads yet: see _die_with_parent
+        )
+
+    def wait(self) -> None:
+        """Block until the server answers; it has been starting since `__init__`.
+
+        The timeout counts the pauses between checks, as Prefect's own loop does,
+        not wall time: on a starved machine a fresh database's migration takes
+        longer than the setting says, and Prefect waits that out too.
+        """
+        waited, limit = 0.0, startup_timeout()
+        retries = STARTUP_RETRIES
+        while waited < limit:
+            code = self.process.poll()
+            if code == STARTUP_FAILED and retries:
+                # Two first runs on a fresh Prefect home race to migrate its database and
+                # the loser's start-up fails; Prefect retries too. Same port: Prefect's
+                # settings already point there.
+                retries -= 1
+                self.process = self._launch()
+                continue
+            if code is not None:
+                raise ServerError(
+                    f"Prefect's temporary server exited with code {code}: {self._tail()} "
+                    "(start one with `tubewiki server start`, or set PREFECT_API_URL)"
+                )
+            if healthy(self.api_url, timeout=1.0):
+                return
+            time.sleep(POLL_S)
+            waited += POLL_S
+        self.stop()
+        raise ServerError(
+            f"Prefect's temporary server did not answer within {startup_timeout():.0f} s "
+            "(raise PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS, or start one with "
+            "`tubewiki server start`)"
+        )
+
+    def stop(self, wait: bool = True) -> None:
+        """Terminate the server; with `wait=False` it finishes shutting down on its own."""
+        if self.process.poll() is None:
+            self.process.terminate()
+            if wait:
+                try:
+                    self.process.wait(timeout=5)
+                except subprocess.TimeoutExpired:
+                    self.process.kill()
+                    self.process.wait()
+        self._log.close()
+
+    def _tail(self) -> str:
+        self._log.seek(0)
+        lines = self._log.read().decode(errors="replace").strip().splitlines()
+        return " ".join(" ".join(lines[-3:]).split())[:300] or "no output"
+
+
+def _die_with_parent() -> None:
+    """In the child, before exec: SIGTERM when the CLI process dies, however it dies.
+
+    Linux only (prctl PR_SET_PDEATHSIG); elsewhere the server ends at the CLI's exit.
+    Popen runs this before Prefect or spaCy start a thread, so it is fork-safe.
+    """
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        with contextlib.suppress(OSError, AttributeError):
+            ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+
+
+# --- the background server ------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ServerRecord:
+    """The background server `tubewiki server start` launched."""
+
+    pid: int
+    api_url: str
+    log: str
+
+    @property
+    def ui_url(self) -> str:
+        return self.api_url.removesuffix("/api")
+
+
+def record_path() -> Path:
+    return state_home() / RECORD_FILE
+
+
+def read_record() -> ServerRecord | None:
+    try:
+        data = json.loads(record_path().read_text(encoding="utf-8"))
+        return ServerRecord(int(data["pid"]), str(data["api_url"]), str(data["log"]))
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def running_server(timeout: float = 0.5) -> ServerRecord | None:
+    """The background server, if its process lives and it answers."""
+    record = read_record()
+    if record is None or not _alive(record.pid) or not healthy(record.api_url, timeout):
+        return None
+    return record
+
+
+def start_background() -> tuple[ServerRecord, bool]:
+    """Start `prefect server start` in the background; (record, False) if one already runs."""
+    running = running_server(timeout=2.0)
+    if running is not None:
+        return running, False
+    home = state_home()
+    home.mkdir(parents=True, exist_ok=True)
+    port = free_port()
+    log = home / LOG_FILE
+    env = {**os.environ, "PREFECT_SERVER_ANALYTICS_ENABLED": "false", "DO_NOT_TRACK": "1"}
+    env.pop("PREFECT_API_URL", None)
+    command = [
+        sys.executable, "-m", "prefect", "server", "start",
+        "--host", HOST, "--port", str(port), "--analytics-off", "--no-background",
+    ]  # fmt: skip
+    with log.open("ab") as out:
+        process = subprocess.Popen(
+            command,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,  # its own process group: `stop` ends all of it
+        )
+    record = ServerRecord(process.pid, f"http://{HOST}:{port}/api", str(log))
+    record_path().write_text(json.dumps(asdict(record)) + "\n", encoding="utf-8")
+    deadline = time.monotonic() + startup_timeout()
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            record_path().unlink(missing_ok=True)
+            raise ServerError(
+                f"`prefect server start` exited with code {process.returncode}; see {log}"
+            )
+        if healthy(record.api_url):
+            return record, True
+        time.sleep(0.2)
+    stop_background()
+    raise ServerError(
+        f"the Prefect server did not answer within {startup_timeout():.0f} s; see {log}"
+    )
+
+
+def stop_background() -> ServerRecord | None:
+    """Stop the background server (its whole process group); None if none was recorded."""
+    record = read_record()
+    if record is None:
+        return None
+    if _alive(record.pid):
+        _signal_group(record.pid, signal.SIGTERM)
+        deadline = time.monotonic() + STOP_TIMEOUT_S
+        while _alive(record.pid) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        if _alive(record.pid):
+            _signal_group(record.pid, signal.SIGKILL)
+    record_path().unlink(missing_ok=True)
+    return record
+
+
+def _signal_group(pid: int, sig: signal.Signals) -> None:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(pid, sig)
+
+
+def _alive(pid: int) -> bool:
+    """The process lives and is still a Prefect server (not a recycled pid)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return False
+    cmdline = Path(f"/proc/{pid}/cmdline")
+    if not cmdline.exists():
+        return True  # no /proc: trust the pid
+    try:
+        return b"prefect" in cmdline.read_bytes()
+    except OSError:
+        return False
+
+
+# --- what a command uses ----------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class Api:
+    """The API a command's flow runs report to; `temporary` is set when this process owns it."""
+
+    url: str
+    temporary: TemporaryServer | None = None
+
+    def wait(self) -> None:
+        if self.temporary is not None:
+            self.temporary.wait()
+
+
+@contextlib.contextmanager
+def prefect_api() -> Iterator[Api]:
+    """Choose the API before Prefect is imported, starting a temporary server if need be."""
+    url = _configured_url()
+    if url is not None:
+        api = Api(url)
+    else:
+        record = running_server()
+        if record is not None:
+            api = Api(record.api_url)
+        else:
+            server = TemporaryServer()
+            api = Api(server.api_url, server)
+    before = os.environ.get("PREFECT_API_URL")
+    os.environ["PREFECT_API_URL"] = api.url
+    try:
+        yield api
+    finally:
+        if api.temporary is not None:
+            api.temporary.stop(wait=False)  # it ends on its own; nothing of ours waits for it
+        if before is None:
+            os.environ.pop("PREFECT_API_URL", None)
+        else:
+            os.environ["PREFECT_API_URL"] = before
+
+
+def _configured_url() -> str | None:
+    """PREFECT_API_URL from Prefect's settings if it is loaded, else from the environment
+    or the active Prefect profile (read directly: importing Prefect is what we avoid)."""
+    if "prefect.settings" in sys.modules:
+        from prefect.settings import get_current_settings
+
+        return get_current_settings().api.url or None
+    url = os.environ.get("PREFECT_API_URL", "").strip()
+    return url or _profile_url()
+
+
+def _profile_url() -> str | None:
+    home = Path(os.environ.get("PREFECT_HOME", "") or Path.home() / ".prefect")
+    path = Path(os.environ.get("PREFECT_PROFILES_PATH", "") or home / "profiles.toml")
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    name = os.environ.get("PREFECT_PROFILE") or data.get("active", "ephemeral")
+    profile = data.get("profiles", {}).get(name, {})
+    url = profile.get("PREFECT_API_URL") if isinstance(profile, dict) else None
+    return str(url).strip() or None if url else None
+
+
+def _site_packages() -> str:
+    """The folder holding `prefect` (uvicorn's --app-dir), found without importing it."""
+    spec = importlib.util.find_spec("prefect")
+    if spec is None or not spec.submodule_search_locations:
+        raise ServerError("Prefect is not installed: run `pip install prefect`")
+    return str(Path(next(iter(spec.submodule_search_locations))).parent)

@@ -1,0 +1,115 @@
+"""Loading a vault parses only new front matter, and its indexed lookups match a scan."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tubewiki import note_index
+from tubewiki.errors import NoteError
+from tubewiki.notes import Note, parse_note
+from tubewiki.vault import Vault, as_strings
+
+NOTES = {
+    "entities/ada.md": (
+        "---\ntitle: Ada\ntubewiki: entity\naliases:\n- Lovelace\nvideos:\n- vidAAAAAAA1\n"
+        "---\n\nAda.\n"
+    ),
+    "entities/bab.md": "---\ntitle: Babbage\ntubewiki: entity\nformerly:\n- charles\n---\n\nHe.\n",
+    "chan/talk.md": "---\ntitle: Talk\ntubewiki: video\nvideoId: vidAAAAAAA1\n---\n\nBody\n",
+    "chan/chan.md": "---\ntitle: Chan\ntubewiki: channel\n---\n",
+    "mine/dated.md": "---\ntitle: Dated\ndate: 2024-01-02\n1: one\n---\n\nMine.\n",
+    "mine/plain.md": "No front matter at all.\n",
+    "mine/odd.md": "---\ntitle: 'x'\nn: 1.0\nflag: yes\nnothing: null\n---\nText\n---\nmore\n",
+}  # fmt: skip
+
+
+def write(root: Path, notes: dict[str, str]) -> None:
+    for rel, text in notes.items():
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_text(text, encoding="utf-8")
+
+
+def test_every_note_parses_exactly_as_parse_note_does_cold_and_cached(tmp_vault: Path) -> None:
+    (tmp_vault / ".tubewiki").mkdir()
+    write(tmp_vault, NOTES)
+    for _ in range(2):  # the second load reads the front matter from the index
+        vault = Vault.load(tmp_vault)
+        for rel, text in NOTES.items():
+            expected = parse_note(rel, text)
+            got = vault.notes[rel]
+            assert (got.meta, got.body) == (expected.meta, expected.body), rel
+            assert [type(v) for v in got.meta.values()] == [type(v) for v in expected.meta.values()]
+
+
+def test_a_second_load_parses_only_changed_front_matter(
+    tmp_vault: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_vault / ".tubewiki").mkdir()
+    write(tmp_vault, NOTES)
+    Vault.load(tmp_vault)
+    write(tmp_vault, {"entities/ada.md": NOTES["entities/ada.md"].replace("Ada.", "Ada!")})
+    write(tmp_vault, {"chan/chan.md": "---\ntitle: Renamed\ntubewiki: channel\n---\n"})
+    parsed: list[str] = []
+
+    def counting(path: str, text: str) -> Note:
+        parsed.append(path)
+        return parse_note(path, text)
+
+    monkeypatch.setattr(note_index, "parse_note", counting)
+    vault = Vault.load(tmp_vault)
+    # a body edit keeps the cache; new front matter and what JSON cannot hold are parsed
+    assert sorted(parsed) == ["chan/chan.md", "mine/dated.md", "mine/plain.md"]
+    assert vault.notes["chan/chan.md"].meta["title"] == "Renamed"
+    assert vault.notes["entities/ada.md"].body == "Ada!"
+
+
+def test_a_broken_note_is_still_refused(tmp_vault: Path) -> None:
+    (tmp_vault / ".tubewiki").mkdir()
+    write(tmp_vault, {"bad.md": "---\ntitle: [unclosed\n---\n", "open.md": "---\ntitle: x\n"})
+    with pytest.raises(NoteError):
+        Vault.load(tmp_vault)
+
+
+def scan_redirect(vault: Vault, slug: str) -> str | None:
+    """What `redirect` did before it had an index."""
+    entities = [n for n in vault.notes.values() if n.kind == "entity"]
+    return next((n.slug for n in entities if slug in as_strings(n.meta.get("formerly"))), None)
+
+
+def test_lookups_follow_puts_deletes_and_restores(tmp_path: Path) -> None:
+    vault = Vault(tmp_path, dict(NOTES))
+    ada = vault.notes["entities/ada.md"]
+    ada.meta["formerly"] = ["lovelace"]  # edited in place, then put, as refactor does
+    vault.put(ada)
+    vault.put(
+        vault.new_note("entities/new.md", "entity", {"title": "New", "formerly": ["charles"]})
+    )
+    vault.delete("entities/bab.md")
+    vault.restore("chan/other.md", "---\ntubewiki: video\nvideoId: vidBBBBBBB2\n---\n")
+    vault.put(Note("chan/chan.md", {"tubewiki": "entity", "title": "Now an entity"}))
+    for kind in ("entity", "video", "channel", ""):
+        assert vault.by_kind(kind) == [n for n in vault.notes.values() if n.kind == kind]
+    for slug in ("lovelace", "charles", "nobody"):
+        assert vault.redirect(slug) == scan_redirect(vault, slug)
+    assert vault.redirect("charles") == "new"
+    assert vault.video_note("vidBBBBBBB2") is vault.notes["chan/other.md"]
+    assert [n.path for n in vault.entity_notes_citing("vidAAAAAAA1")] == ["entities/ada.md"]
+
+
+def test_notes_are_listed_as_rglob_lists_them(tmp_vault: Path) -> None:
+    from tubewiki.vault import _note_files
+
+    for rel in ("a/b.md", "a.b/c.md", "a-b.md", ".hid/h.md", "Z.md", "x/.tubewiki/n.md"):
+        write(tmp_vault, {rel: "text"})
+    write(tmp_vault, {".tubewiki/state.md": "not a note", "a/notes.txt": "no"})
+    (tmp_vault / "dir.md").mkdir()
+    (tmp_vault / "a" / "link").symlink_to(tmp_vault / "a.b")
+    (tmp_vault / "linked.md").symlink_to(tmp_vault / "Z.md")
+    expected = [
+        p.relative_to(tmp_vault).as_posix()
+        for p in sorted(tmp_vault.rglob("*.md"))
+        if p.is_file() and p.relative_to(tmp_vault).parts[0] != ".tubewiki"
+    ]
+    assert [rel for rel, _ in _note_files(tmp_vault)] == expected

@@ -1,0 +1,131 @@
+"""Knowing, before any spaCy work, that re-ingesting a video would change nothing.
+
+An ingest's output is a function of three things: the video's transcript and
+metadata (`Source.transcript_hash`), tubewiki's code, templates and spaCy model,
+and the vault (every note and the state in `.tubewiki/`). Re-ingesting is
+idempotent, so once a single-video ingest has committed, a second one with the
+same three inputs writes the same bytes. After such a run we record a
+fingerprint of all three; a later ingest of that video whose fingerprints all
+match is skipped.
+
+The vault's fingerprint is taken from `stat` (size, mtime, ctime, inode) of
+every Markdown file the vault loads and every state file that can feed a run,
+so any edit, rename, crash leftover or other run breaks the match. Anything in
+doubt is simply never recorded: forced runs, runs with conflicts, batch runs.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.metadata
+import json
+import os
+from functools import cache
+from pathlib import Path
+
+from tubewiki.cache import Source
+from tubewiki.journal import LOCK_FILE, STATE_DIR, state_dir
+from tubewiki.ledger import LEDGER_FILE
+from tubewiki.nlp import model_name
+
+SETTLED_DIR = "settled"
+# State that never changes what an ingest writes: the run history, the lock,
+# these records themselves, and caches derived from the notes (the note index,
+# the lexicons handed to workers).
+IGNORED_STATE = (LEDGER_FILE, LOCK_FILE, SETTLED_DIR, "index.sqlite", "lexicons")
+# Libraries whose upgrade can change what an ingest writes, besides tubewiki itself.
+OUTPUT_LIBRARIES = (
+    "spacy", "pyyaml", "python-frontmatter", "jinja2", "rapidfuzz", "textacy", "wordfreq",
+    "networkx",
+)  # fmt: skip
+_PACKAGE = Path(__file__).resolve().parent
+_CODE_DIRS = (_PACKAGE, _PACKAGE.parent / "templates")  # the package holds _templates
+
+
+def code_fingerprint() -> str:
+    """`_code_fingerprint` of the configured spaCy model."""
+    return _code_fingerprint(model_name())
+
+
+@cache
+def _code_fingerprint(model: str) -> str:
+    """tubewiki's source and templates, its output libraries and the spaCy model, hashed."""
+    digest = hashlib.sha256()
+    for folder in _CODE_DIRS:
+        for path in sorted(folder.rglob("*")) if folder.is_dir() else ():
+            if path.is_file() and path.suffix not in {".pyc", ".pyo"}:
+                digest.update(path.relative_to(folder).as_posix().encode() + b"\0")
+                digest.update(path.read_bytes() + b"\0")
+    for dist in (*OUTPUT_LIBRARIES, model.replace("_", "-"), model):
+        try:
+            digest.update(f"{dist}={importlib.metadata.version(dist)}\0".encode())
+        except importlib.metadata.PackageNotFoundError:
+            digest.update(f"{dist}=?\0".encode())
+    return digest.hexdigest()[:16]
+
+
+def vault_fingerprint(vault: Path) -> str:
+    """Every note and every state file an ingest reads, by stat, hashed."""
+    digest = hashlib.sha256()
+    for rel, stat in sorted(_vault_files(vault)):
+        stamp = (stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_ino)
+        digest.update(f"{rel}\0{stamp}\0".encode())
+    return digest.hexdigest()[:16]
+
+
+def _vault_files(vault: Path) -> list[tuple[str, os.stat_result]]:
+    found: list[tuple[str, os.stat_result]] = []
+    for folder, dirs, files in os.walk(vault):
+        rel_folder = Path(folder).relative_to(vault).as_posix()
+        in_state = rel_folder == STATE_DIR or rel_folder.startswith(f"{STATE_DIR}/")
+        if rel_folder == STATE_DIR:
+            dirs[:] = [d for d in dirs if d not in IGNORED_STATE]
+        for name in files:
+            if in_state:
+                if rel_folder == STATE_DIR and name.split("-")[0] in IGNORED_STATE:
+                    continue  # ledger.sqlite-wal and -shm too
+            elif not name.endswith(".md"):
+                continue
+            path = os.path.join(folder, name)
+            rel = name if rel_folder == "." else f"{rel_folder}/{name}"
+            found.append((rel, os.stat(path)))
+    return found
+
+
+def _record_path(vault: Path, video_id: str) -> Path:
+    return vault / STATE_DIR / SETTLED_DIR / f"{video_id}.json"
+
+
+def _fingerprints(vault: Path, source: Source) -> dict[str, str]:
+    return {
+        "transcript": source.transcript_hash,
+        "code": code_fingerprint(),
+        "vault": vault_fingerprint(vault),
+    }
+
+
+def record(vault: Path, source: Source, run_id: str) -> None:
+    """Remember that `run_id` left the vault as ingesting `source` leaves it.
+
+    Call under the vault lock, right after the run committed, so the vault's
+    fingerprint is the run's own result and no other run's.
+    """
+    path = state_dir(vault) / SETTLED_DIR / f"{source.meta.video_id}.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    data = {"run_id": run_id, **_fingerprints(vault, source)}
+    tmp = path.with_suffix(".json.tmp")
+    tmp.write_text(json.dumps(data, sort_keys=True) + "\n", encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def settled_by(vault: Path, source: Source) -> str | None:
+    """The run whose result ingesting `source` again would reproduce; None to run it."""
+    path = _record_path(vault, source.meta.video_id)
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(data, dict) or not data.get("run_id"):
+        return None
+    now = _fingerprints(vault, source)
+    return str(data["run_id"]) if all(data.get(k) == v for k, v in now.items()) else None
