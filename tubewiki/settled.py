@@ -24,7 +24,7 @@ from functools import cache
 from pathlib import Path
 
 from tubewiki.cache import Source
-from tubewiki.journal import LOCK_FILE, STATE_DIR, state_dir
+from tubewiki.journal import LOCK_FILE, OWNER_FILE, STATE_DIR, TXN_DIR, state_dir
 from tubewiki.ledger import LEDGER_FILE
 from tubewiki.nlp import model_name
 
@@ -32,7 +32,15 @@ SETTLED_DIR = "settled"
 # State that never changes what an ingest writes: the run history, the lock,
 # these records themselves, and caches derived from the notes (the note index,
 # the lexicons handed to workers).
-IGNORED_STATE = (LEDGER_FILE, LOCK_FILE, SETTLED_DIR, "index.sqlite", "lexicons")
+IGNORED_STATE = (
+    LEDGER_FILE,
+    LOCK_FILE,
+    OWNER_FILE,
+    SETTLED_DIR,
+    TXN_DIR,
+    "index.sqlite",
+    "lexicons",
+)
 # Libraries whose upgrade can change what an ingest writes, besides tubewiki itself.
 OUTPUT_LIBRARIES = (
     "spacy", "pyyaml", "python-frontmatter", "jinja2", "rapidfuzz", "textacy", "wordfreq",
