@@ -87,7 +87,13 @@ def user_errors(verbose: bool = False) -> Iterator[None]:
     """
     try:
         yield
-    except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
+    except (
+        click.exceptions.Exit,
+        click.exceptions.Abort,
+        click.ClickException,
+        typer.Exit,  # Typer's own (it vendors click): `--help`, an exit code
+        typer.Abort,
+    ):
         raise
     except KeyboardInterrupt:
         _quiet_prefect()
@@ -218,7 +224,8 @@ class VideoIdCommand(TyperCommand):
 
     def parse_args(self, ctx: Context, args: list[str]) -> list[str]:
         with user_errors():
-            return super().parse_args(ctx, self._quote_ids(ctx, args))
+            quoted = self._quote_ids(ctx, args)
+        return super().parse_args(ctx, quoted)
 
     def _quote_ids(self, ctx: Context, args: list[str]) -> list[str]:
         names: dict[str, bool] = {}  # option name -> takes a value
