@@ -289,11 +289,15 @@ def refresh_entity_intro(vault: Vault, note: Note, templates: Path | None) -> No
 
 
 def _description(note: Note, videos: set[str]) -> tuple[str, str]:
-    """The describing paragraph of the richest video section, and that video's id."""
+    """The describing paragraph of the richest video section, and that video's id.
+
+    A section a person edited or kept is theirs: its text is not quoted as
+    what the transcript says, and editing it does not change the intro.
+    """
     found: list[tuple[int, str, str]] = []
     for block in sections.blocks(note.body, path=note.path):
-        if block.kind != "begin" or block.key not in videos:
-            continue
+        if block.kind != "begin" or block.key not in videos or block.edited or block.kept:
+            continue  # only tubewiki's own text is quoted as the transcript's
         lines = block.content.splitlines()
         prose = [ln for ln in lines if ln.strip() and not ln.startswith(("#", "- "))]
         if prose:
