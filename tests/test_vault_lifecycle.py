@@ -73,6 +73,15 @@ def without_proposed(body: str) -> str:
     return body
 
 
+def body_of_bytes(data: bytes) -> str:
+    return parse_note(SHARED, data.decode("utf-8")).body
+
+
+def without_block(body: str, key: str) -> str:
+    found = block(body, key)
+    return body if found is None else body[: found.start] + body[found.end :]
+
+
 def block(body: str, key: str, kind: str = "begin") -> sections.Block | None:
     return next((b for b in sections.blocks(body) if b.key == key and b.kind == kind), None)
 
@@ -209,7 +218,14 @@ def test_no_conflict_when_tubewikis_text_did_not_change(scenario: Scenario, tmp_
     before = snapshot(vault)
     report = ingest(REQUEST_A, vault)  # same title, same transcript: nothing new to propose
     assert report.conflicts == ()
-    assert snapshot(vault) == before
+    after = snapshot(vault)
+    assert {rel for rel in after if after[rel] != before.get(rel)} <= {SHARED}
+    # The intro is tubewiki's summary of its own sections: it stops quoting A's
+    # section once the person edited it (main), and nothing else in the note moved.
+    old_body, new_body = (body_of_bytes(snap[SHARED]) for snap in (before, after))
+    intro = block(new_body, "intro")
+    assert intro is not None and WORD_AFTER not in intro.content
+    assert without_block(old_body, "intro") == without_block(new_body, "intro")
 
 
 def test_reingest_after_conflict_changes_no_byte(scenario: Scenario, tmp_path: Path) -> None:
