@@ -28,6 +28,7 @@ from flows.tasks import analyse_batch, fetch_source, learn_vault, write_notes
 from flows.workers import api_shared_with_workers, default_workers, make_task_runner
 from tubewiki import backfill as policy
 from tubewiki import pipeline
+from tubewiki import progress as bar
 from tubewiki.backfill import BatchReport, Candidate, Fate
 from tubewiki.cache import Source
 from tubewiki.ledger import RunKind, VideoRow, utc_now
@@ -87,6 +88,7 @@ class Progress:
         known = {name: value for name, value in fields.items() if value}
         row = record_failure(vault, candidate.video_id, error, now, known)
         self.fates.append(Fate(candidate.video_id, row.status, row.last_error or ""))
+        bar.advance(f"{candidate.video_id} {row.status}")
 
 
 def fetch_all(
@@ -121,6 +123,7 @@ def fetch_all(
     for candidate in (c for c in candidates if not requests[c.video_id].transcript_file):
         if progress.stopped:
             progress.fates.append(Fate(candidate.video_id, "deferred", "run stopped early"))
+            bar.advance(f"{candidate.video_id} deferred")
             continue
         state = fetch(requests[candidate.video_id], vault, proxy, return_state=True)
         fetched = state.result(raise_on_failure=False)
@@ -167,6 +170,7 @@ def collect(vault: Path, progress: Progress, *, now: str) -> list[tuple[Source, 
                 progress.fail(vault, candidate, result, now)
             else:
                 items.append((source, result))
+                bar.advance(f"{source.meta.video_id} analysed")
     return sorted(items, key=lambda item: item[1].meta.video_id)
 
 
@@ -205,6 +209,7 @@ def backfill(path: str, vault: str = "notes") -> BatchReport:
     if any(r.transcript_file is None for r in requests.values()):
         ensure_limits()
     progress = Progress(lexicon=learn_vault(root))
+    bar.begin(len(requests), "backfill")
     with api_shared_with_workers():
         fetch_all(root, [Candidate(v) for v in requests], requests, progress, now=now)
         return finish(root, progress, kind="backfill", now=now)

@@ -8,6 +8,8 @@ from prefect import flow
 from prefect.artifacts import create_markdown_artifact
 
 from flows.tasks import analyse_video, fetch_source, learn_vault, write_notes
+from tubewiki.backfill import record_failure
+from tubewiki.ledger import utc_now
 from tubewiki.pipeline import Request, RunReport, unchanged
 from tubewiki.report import run_markdown
 from tubewiki.settled import settled_by
@@ -45,7 +47,12 @@ def ingest_video(
         languages=tuple(languages or ("en",)),
     )
     root = Path(vault)
-    source = fetch_source(request, root, ProxySettings.from_env())
+    try:
+        source = fetch_source(request, root, ProxySettings.from_env())
+    except Exception as exc:
+        if request.transcript_file is None:  # YouTube failed: `tubewiki status` shows it
+            record_failure(root, request.video_id, exc, utc_now(), source="ingest")
+        raise
     if not force and (run_id := settled_by(root, source)):
         print(f"{request.video_id}: unchanged since run {run_id}; nothing to do")
         return unchanged(source, run_id)

@@ -16,6 +16,7 @@ from flows.backfill import in_batches, submit_batch
 from flows.ingest import publish
 from flows.tasks import learn_vault, load_cached_sources, write_notes
 from flows.workers import api_shared_with_workers, make_task_runner
+from tubewiki import progress as bar
 from tubewiki.cache import Source
 from tubewiki.pipeline import RunReport
 from tubewiki.plan import VideoInput
@@ -30,6 +31,7 @@ def rebuild_vault(vault: str = "notes", force: bool = False) -> RunReport:
     root = Path(vault)
     sources = load_cached_sources(root)
     lexicon = learn_vault(root)
+    bar.begin(len(sources), "rebuild")
     items: list[tuple[Source, VideoInput]] = []
     with api_shared_with_workers():
         batches = [(batch, submit_batch(batch, lexicon)) for batch in in_batches(sources)]
@@ -38,6 +40,7 @@ def rebuild_vault(vault: str = "notes", force: bool = False) -> RunReport:
                 if isinstance(result, BaseException):
                     raise result
                 items.append((source, result))
+                bar.advance(f"{source.meta.video_id} analysed")
     items.sort(key=lambda item: item[0].meta.video_id)
     report = write_notes(root, items, kind="rebuild", force=force)
     publish(report)

@@ -25,7 +25,8 @@ def apply_defaults() -> None:
 
 @contextmanager
 def local_run(temporary: bool | None = None) -> Iterator[None]:
-    """Flow runs started in this block send no heartbeats to Prefect's temporary server.
+    """Flow runs started in this block send no heartbeats to Prefect's temporary server,
+    and that server ends with this process, even one killed with SIGKILL.
 
     Heartbeats let a server mark a crashed run, but the temporary server dies
     with this process, so nobody reads them; and every flow run waits up to a
@@ -42,6 +43,13 @@ def local_run(temporary: bool | None = None) -> Iterator[None]:
 
     if temporary is None:
         temporary = not get_current_settings().api.url
+        if temporary:
+            # Prefect itself will start the server (flows run outside the CLI): a
+            # killed process must not leave it running. The CLI's own temporary
+            # server (`flows.server`) already dies with its parent.
+            from flows.lifeline import guard_temporary_server
+
+            guard_temporary_server()
     if not temporary:
         yield
         return

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import ParamSpec, TypeVar
@@ -15,7 +16,7 @@ from prefect.tasks import exponential_backoff
 
 from tubewiki import pipeline
 from tubewiki.cache import Source
-from tubewiki.errors import TubewikiError
+from tubewiki.errors import RequestBlockedError, TubewikiError
 from tubewiki.ledger import RunKind
 from tubewiki.lexicon_ref import LexiconRef, share
 from tubewiki.pipeline import AnalysisResult, Request, RunReport
@@ -28,14 +29,40 @@ R = TypeVar("R")
 
 
 def transient_only(task: Task[..., object], task_run: TaskRun, state: State[object]) -> bool:
-    """Retry network trouble and rate limits, never a permanent refusal."""
+    """Retry network trouble and rate limits, never a permanent refusal.
+
+    Prefect asks only while retries are left, so a yes here means a wait:
+    say what for on stderr, or an offline run looks hung for minutes.
+    """
     try:
         state.result()
     except TubewikiError as exc:
+        if exc.transient:
+            # not print(): the flows' log_prints would turn it into a (hidden) log line;
+            # Prefect's own log already says the same for a deployment's run page
+            sys.stderr.write(retry_notice(task, task_run, exc) + "\n")
+            sys.stderr.flush()
         return exc.transient
     except Exception:
         return False
     return False
+
+
+def retry_notice(task: Task[..., object], task_run: TaskRun, error: TubewikiError) -> str:
+    """'fetch X: YouTube did not answer; retrying in about 8 s, attempt 2 of 5'."""
+    delays = task.retry_delay_seconds
+    done = max(task_run.run_count, 1)  # attempts so far, this one included
+    if isinstance(delays, list):
+        delay = delays[min(done - 1, len(delays) - 1)] if delays else 0
+    else:
+        delay = delays or 0
+    reason = "YouTube did not answer"
+    if isinstance(error, RequestBlockedError):
+        reason = "YouTube refused the request"
+    return (
+        f"{task_run.name}: {reason}; retrying in about {delay:g} s, "
+        f"attempt {done + 1} of {task.retries + 1}"
+    )
 
 
 def network_task(*, retries: int, task_run_name: str) -> Callable[[Callable[P, R]], Task[P, R]]:

@@ -22,7 +22,16 @@ from flows.limits import ensure_limits
 from flows.tasks import YOUTUBE_LIMIT, learn_vault, network_task
 from flows.workers import api_shared_with_workers, make_task_runner
 from tubewiki import feeds
-from tubewiki.backfill import BatchReport, Candidate, Fate, as_time, describe, select
+from tubewiki import progress as bar
+from tubewiki.backfill import (
+    BatchReport,
+    Candidate,
+    Fate,
+    as_time,
+    describe,
+    record_feed,
+    select,
+)
 from tubewiki.errors import RequestBlockedError
 from tubewiki.feeds import FeedVideo
 from tubewiki.ledger import format_time, utc_now
@@ -37,8 +46,11 @@ def fetch_entry_feed(entry: WatchEntry, proxy: ProxySettings | None = None) -> l
     return feeds.fetch_feed(entry, proxy=proxy)
 
 
-def read_feeds(entries: list[WatchEntry], progress: Progress, *, retries: int) -> list[Candidate]:
-    """Every entry's videos, newest first per entry; a failing feed is reported, not fatal."""
+def read_feeds(
+    vault: Path, entries: list[WatchEntry], progress: Progress, *, retries: int
+) -> list[Candidate]:
+    """Every entry's videos, newest first per entry; a failing feed is reported and kept
+    in the ledger (for `tubewiki status`), not fatal."""
     fetch = fetch_entry_feed.with_options(retries=retries)
     proxy = ProxySettings.from_env()
     candidates: list[Candidate] = []
@@ -46,6 +58,8 @@ def read_feeds(entries: list[WatchEntry], progress: Progress, *, retries: int) -
         if progress.stopped:
             break
         result = fetch(entry, proxy, return_state=True).result(raise_on_failure=False)
+        failure = result if isinstance(result, BaseException) else None
+        record_feed(vault, entry.ref, entry.label, failure)
         if isinstance(result, BaseException):
             progress.count(result)
             progress.fates.append(Fate(entry.label, "feed_failed", describe(result)))
@@ -73,11 +87,12 @@ def watch_channels(
         print(f"{watchlist} lists no channels yet; add one with `tubewiki watch add CHANNEL`")
     ensure_limits()
     progress = Progress(lexicon=learn_vault(root))
-    candidates = read_feeds(entries, progress, retries=fetch_retries)
+    candidates = read_feeds(root, entries, progress, retries=fetch_retries)
     languages = {entry.ref: entry.languages for entry in entries}
     chosen, skipped = select(root, candidates, moment, max_videos, languages)
     progress.fates += skipped
     requests = {c.video_id: Request(c.video_id, languages=c.languages) for c in chosen}
+    bar.begin(len(chosen), "watch")
     with api_shared_with_workers():
         fetch_all(root, chosen, requests, progress, now=moment, retries=fetch_retries)
         report = finish(root, progress, kind="watch", now=moment)

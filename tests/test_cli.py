@@ -25,6 +25,7 @@ from typer.testing import CliRunner, Result
 from tests.replay import register_video, replayed_youtube
 from tests.vaults import check_notes, snapshot
 from tubewiki.cli import app
+from tubewiki.notes import parse_note
 
 ROOT = Path(__file__).resolve().parents[1]
 README = ROOT / "README.md"
@@ -87,14 +88,20 @@ def tree(path: Path) -> dict[str, bytes] | None:
     }
 
 
-def assert_one_line_error(result: Result, code: int) -> str:
-    """Exit `code`, nothing on stdout, one `error: ...` line on stderr, no traceback."""
+def assert_one_line_error(result: Result, code: int, *, notices: int = 0) -> str:
+    """Exit `code`, nothing on stdout, one `error: ...` line on stderr, no traceback.
+
+    `notices` retry notices may come first (they are returned with the error line).
+    """
     assert result.exit_code == code, (result.exit_code, result.stdout, result.stderr)
     assert isinstance(result.exception, SystemExit), repr(result.exception)
     assert "Traceback" not in result.stdout + result.stderr
     assert result.stdout == ""
-    assert result.stderr.startswith("error: "), result.stderr
-    assert result.stderr.endswith("\n") and result.stderr.count("\n") == 1, result.stderr
+    *before, error = result.stderr.splitlines(keepends=True)
+    assert len(before) == notices, result.stderr
+    assert all("; retrying in about " in line for line in before), result.stderr
+    assert error.startswith("error: "), result.stderr
+    assert error.endswith("\n"), result.stderr
     return result.stderr
 
 
@@ -169,7 +176,7 @@ def _bad_transcripts(folder: Path) -> dict[str, tuple[Path, str]]:
 
 
 @pytest.mark.parametrize("case", ["missing", "empty", "corrupt", "music", "object"])
-def test_bad_transcript_files_exit_3(tmp_path: Path, case: str) -> None:
+def test_bad_transcript_files_exit_3(prefect_harness: None, tmp_path: Path, case: str) -> None:
     path, word = _bad_transcripts(tmp_path / "in")[case]
     vault = tmp_path / "vault"
     message = assert_one_line_error(
@@ -181,7 +188,9 @@ def test_bad_transcript_files_exit_3(tmp_path: Path, case: str) -> None:
 
 
 @pytest.mark.parametrize("case", ["missing", "corrupt", "music"])
-def test_bad_transcript_leaves_an_existing_vault_unchanged(tmp_path: Path, case: str) -> None:
+def test_bad_transcript_leaves_an_existing_vault_unchanged(
+    prefect_harness: None, tmp_path: Path, case: str
+) -> None:
     path, _ = _bad_transcripts(tmp_path / "in")[case]
     vault = tmp_path / "vault"
     (vault / "mine").mkdir(parents=True)
@@ -356,11 +365,13 @@ def test_ingest_runs_review_revert(prefect_harness: None, tmp_path: Path) -> Non
     assert re.search(r"│ launch_ledger/rideshare_rivals\.md +│ deleted +│", revert.stdout)
     assert snapshot(vault) == after_a
 
-    refused = invoke("revert", run_a[:15], "--vault", vault)
-    # A's notes were touched by B's run and by the revert since: refused, exit 9
-    message = assert_one_line_error(refused, 9)
-    assert "entities/dana_whitfield.md" in message
-    assert snapshot(vault) == after_a
+    again = invoke("revert", run_b, "--vault", vault)
+    message = assert_one_line_error(again, 9)
+    assert f"run {run_b} was already reverted" in message
+    # B and its revert cancel out, so neither stands in the way of reverting A
+    first_undone = invoke("revert", run_a[:15], "--vault", vault)
+    assert first_undone.exit_code == 0, first_undone.stderr
+    assert snapshot(vault) == {}
 
 
 def test_runs_shows_whole_run_ids_on_an_80_column_terminal(
@@ -425,11 +436,45 @@ def test_fetch_failures(
         )
         result = invoke("ingest", VIDEO_A, "--vault", vault)
         watch_calls = [c for c in rsps.calls if "/watch?" in c.request.url]
-    message = assert_one_line_error(result, code)
+    message = assert_one_line_error(result, code, notices=attempts - 1)
     for word in words:
         assert word in message
     assert len(watch_calls) == attempts
+    reason = "refused the request" if failure == "blocked" else "did not answer"
+    for attempt in range(2, attempts + 1):  # every wait is announced
+        notice = f"fetch {VIDEO_A}: YouTube {reason}; retrying in about 0 s, attempt {attempt} of 5"
+        assert notice in message
     assert snapshot(vault) == {}, "a failed fetch wrote notes"
+    status = invoke("status", "--vault", vault)  # the failure is in the ledger
+    assert status.exit_code == 0, status.stderr
+    assert VIDEO_A in status.stdout and "failed_" in status.stdout
+
+
+def test_watch_run_with_failed_feeds_exits_14_and_status_lists_them(
+    prefect_harness: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import flows.watch
+    from tubewiki import cli_common
+    from tubewiki.watchlist import add_entry
+
+    monkeypatch.setattr(cli_common.console, "width", 200)  # the table folds no feed ref
+    monkeypatch.setattr(
+        flows.watch,
+        "fetch_entry_feed",
+        flows.watch.fetch_entry_feed.with_options(retry_delay_seconds=0),
+    )
+    monkeypatch.setattr("flows.watch.rate_limit", lambda *args, **kwargs: None)
+    watchlist, vault = tmp_path / "watchlist.yaml", tmp_path / "vault"
+    for channel in ("UCwatchTestChannelAAAAAA", "UCwatchTestChannelBBBBBB"):
+        add_entry(watchlist, channel, name=f"Feed {channel[-1]}")
+    with replayed_youtube():  # offline: every request fails
+        result = invoke("watch", "run", "--watchlist", watchlist, "--vault", vault)
+    assert result.exit_code == 14, (result.stdout, result.stderr)
+    assert "watch: 0 ingested, 2 failed" in result.stdout
+    status = invoke("status", "--vault", vault)
+    assert status.exit_code == 0, status.stderr
+    assert "feeds that failed" in status.stdout
+    assert "UCwatchTestChannelAAAAAA" in status.stdout and "Feed B" in status.stdout
 
 
 # --- docs ------------------------------------------------------------------
@@ -476,3 +521,87 @@ def test_help_is_instant_and_lists_every_command() -> None:
     assert result.exit_code == 0
     for name in typer.main.get_command(app).commands:
         assert re.search(rf"│ {re.escape(name)} ", result.stdout), name
+
+
+# --- video ids that begin with "-" ------------------------------------------------
+
+DASHED = "-kHkWgjGD7U"
+
+
+def test_an_id_that_begins_with_a_dash_ingests_as_argument_or_option(
+    prefect_harness: None, tmp_path: Path
+) -> None:
+    for form in ([DASHED], ["--video", DASHED], [f"--video={DASHED}"]):
+        vault = tmp_path / form[0].lstrip("-").split("=")[0]
+        result = invoke(
+            "ingest", *form, "--transcript", TRANSCRIPT_A, "--title", TITLE_A,
+            "--channel", CHANNEL, "--vault", vault, "-l", "en",
+        )  # fmt: skip
+        assert result.exit_code == 0, (form, result.stdout, result.stderr)
+        rel = "launch_ledger/how_orbital_freight_ships_satellites.md"
+        assert parse_note(rel, (vault / rel).read_text()).meta["videoId"] == DASHED
+
+
+@pytest.mark.parametrize("video", ["-vkHkWgjGD7", "-lkHkWgjGD7", "--kHkWgjGD7"])
+def test_a_dashed_id_is_never_read_as_short_options(
+    prefect_harness: None, tmp_path: Path, video: str
+) -> None:
+    missing = tmp_path / "missing.json"
+    message = assert_one_line_error(
+        invoke("ingest", video, "--transcript", missing, "--vault", tmp_path / "v"), 3
+    )
+    assert "missing.json" in message  # the id was taken: the run got as far as the file
+
+
+@pytest.mark.parametrize("video", ["-kHk", "-kHkWgjGD7U0"])
+def test_an_unusable_dashed_word_names_both_forms(tmp_path: Path, video: str) -> None:
+    message = assert_one_line_error(invoke("ingest", video, "--vault", tmp_path / "v"), 2)
+    assert repr(video) in message
+    assert "tubewiki ingest -kHkWgjGD7U" in message and "--video=-kHkWgjGD7U" in message
+    assert not (tmp_path / "v").exists()
+
+
+def test_ingest_needs_exactly_one_video(tmp_path: Path) -> None:
+    assert "no video given" in assert_one_line_error(invoke("ingest", "--vault", tmp_path), 2)
+    both = invoke("ingest", VIDEO_A, "--video", VIDEO_B, "--vault", tmp_path)
+    assert "two videos given" in assert_one_line_error(both, 2)
+
+
+# --- proxies --------------------------------------------------------------------------
+
+
+def test_a_typed_proxy_beats_webshare_credentials_in_the_environment(
+    prefect_harness: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import tubewiki.pipeline
+    from tubewiki.errors import TranscriptUnavailableError
+    from tubewiki.youtube import ProxySettings
+
+    monkeypatch.setenv("TUBEWIKI_WEBSHARE_USERNAME", "from-env")
+    monkeypatch.setenv("TUBEWIKI_WEBSHARE_PASSWORD", "env-secret")
+    for var in ("TUBEWIKI_PROXY_HTTP", "TUBEWIKI_PROXY_HTTPS"):
+        monkeypatch.delenv(var, raising=False)  # restored after the test, like the two above
+    used: list[ProxySettings | None] = []
+
+    def fetch(video_id: str, languages: object, *, proxy: ProxySettings | None) -> None:
+        used.append(proxy)
+        raise TranscriptUnavailableError(f"{video_id}: no transcript (test)")
+
+    monkeypatch.setattr(tubewiki.pipeline, "fetch_transcript", fetch)
+    typed = "http://proxy.test:3128"
+    result = invoke("ingest", VIDEO_A, "--proxy-http", typed, "--vault", tmp_path / "v")
+    assert_one_line_error(result, 4)
+    assert used == [ProxySettings(http_url=typed)]
+
+
+def test_rebuild_shows_each_video_as_a_plain_line_off_a_terminal(
+    prefect_harness: None, tmp_path: Path
+) -> None:
+    from tubewiki.pipeline import Request, ingest
+
+    vault = tmp_path / "vault"
+    ingest(Request(VIDEO_A, TRANSCRIPT_A, TITLE_A, CHANNEL), vault)
+    ingest(Request(VIDEO_B, TRANSCRIPT_B, TITLE_B, CHANNEL), vault)
+    result = invoke("rebuild", "--vault", vault)
+    assert result.exit_code == 0, result.stderr
+    assert result.stderr == (f"rebuild: 1/2 {VIDEO_A} analysed\nrebuild: 2/2 {VIDEO_B} analysed\n")

@@ -335,3 +335,64 @@ def test_a_damaged_text_is_reported(tmp_path: Path) -> None:
     db.close()
     with Ledger.open(tmp_path) as ledger, pytest.raises(StateError, match="is damaged"):
         ledger.changes(run_id)
+
+
+def test_failed_feeds_are_kept_until_a_read_works(tmp_path: Path) -> None:
+    with Ledger.open(tmp_path) as ledger:
+        ledger.record_feed("@launchledger", "Launch Ledger", "network error: offline")
+        ledger.record_feed("@launchledger", "Launch Ledger", "network error: still offline")
+        ledger.record_feed("PLok", "a playlist", None)
+        (row,) = ledger.failed_feeds()
+        assert (row.ref, row.failures, row.last_error) == (
+            "@launchledger",
+            2,
+            "network error: still offline",
+        )
+        ledger.record_feed("@launchledger", "Launch Ledger", None)
+        assert ledger.failed_feeds() == []
+
+
+def test_a_schema_1_ledger_gains_the_feeds_table(tmp_path: Path) -> None:
+    path = tmp_path / "ledger.sqlite"
+    db = sqlite3.connect(path)
+    db.executescript(_SCHEMA_1)
+    db.execute("PRAGMA user_version = 1")
+    db.close()
+    with Ledger(path) as ledger:
+        ledger.record_feed("@x", "x", "offline")
+        assert [f.ref for f in ledger.failed_feeds()] == ["@x"]
+
+
+def _schema_2_ledger(vault: Path) -> Path:
+    """A ledger as the schema-2 tubewiki left it: content-addressed, no `feeds` table."""
+    with Ledger.open(vault) as ledger:
+        ledger.start_run("ingest")
+    path = vault / STATE_DIR / LEDGER_FILE
+    db = sqlite3.connect(path)
+    db.executescript("DROP TABLE feeds; PRAGMA user_version = 2;")
+    db.close()
+    return path
+
+
+def test_a_schema_2_ledger_gains_the_feeds_table(tmp_path: Path) -> None:
+    path = _schema_2_ledger(tmp_path)
+    with Ledger.open(tmp_path) as ledger:
+        assert len(ledger.runs()) == 1
+        ledger.record_feed("@x", "x", "offline")
+        assert [f.ref for f in ledger.failed_feeds()] == ["@x"]
+    db = sqlite3.connect(path)
+    assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+    db.close()
+
+
+def test_a_schema_2_ledger_is_read_where_it_cannot_be_upgraded(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = _schema_2_ledger(tmp_path)
+    monkeypatch.setattr("tubewiki.ledger.os.access", lambda *_: False)  # as on a read-only mount
+    with Ledger.read(tmp_path) as ledger:
+        assert ledger.failed_feeds() == []
+        assert len(ledger.runs()) == 1
+    db = sqlite3.connect(path)
+    assert db.execute("PRAGMA user_version").fetchone()[0] == 2
+    db.close()

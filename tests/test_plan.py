@@ -267,6 +267,26 @@ def test_entity_dropped_on_replan_loses_its_section(first: dict[str, str]) -> No
     assert "makers_hour_entity" not in after[VIDEO_PATH]
 
 
+def test_entity_dropped_on_replan_keeps_a_section_the_person_kept(
+    first: dict[str, str],
+) -> None:
+    path = "entities/makers_hour_entity.md"
+    note = parse_note(path, first[path])
+    mine = next(b for b in sections.blocks(note.body) if b.key == VIDEO)
+    edited = note.body.replace(mine.content, mine.content + "- My own line.\n")
+    conflicted, _ = sections.upsert(edited, VIDEO, "- a newer tubewiki line\n")
+    kept_body = sections.resolve(conflicted, VIDEO, take_proposed=False)  # keep mine
+    texts = {**first, path: first[path].replace(note.body, kept_body)}
+    assert next(b for b in sections.blocks(kept_body) if b.key == VIDEO).kept
+    fewer = replace(
+        EXTRACTION,
+        entities=(PRIYA, HARLOW),
+        entity_claims={"priya_raman": (FOUNDED,), "harlow_motors": (FOUNDED, SOLD)},
+    )
+    after, _ = run(texts, replace(ITEM, extraction=fewer))
+    assert "- My own line." in after[path]
+
+
 def test_entity_dropped_on_replan_has_a_fresh_intro(first: dict[str, str]) -> None:
     fewer = replace(
         EXTRACTION,

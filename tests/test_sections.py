@@ -293,3 +293,26 @@ def test_outside_is_the_text_people_own() -> None:
     assert "tubewiki:" not in mine
     assert mine.split("\n\n", 1)[0] == HEAD.split("\n\n", 1)[0]
     assert mine.split() == (HEAD + "A closing remark.").split()
+
+
+def test_rewrite_keeps_the_kept_mark_and_leaves_untouched_blocks_alone() -> None:
+    body = "intro\n\n" + sections.managed("vid", "- my words about [[old]]\n", kept="abc123abc123")
+    untouched = sections.managed("other", "- nothing to relink\n", kept="def456def456")
+    body = f"{body}\n\n{untouched}\n"
+    after = sections.rewrite(body, lambda b: b.replace("[[old]]", "[[new]]"))
+    found = {b.key: b for b in sections.blocks(after)}
+    assert found["vid"].kept == "abc123abc123" and not found["vid"].edited
+    assert "[[new]]" in found["vid"].content
+    assert untouched in after
+    assert sections.rewrite(body, lambda b: b) is body
+
+
+def test_an_edited_block_raises_no_conflict_when_tubewikis_text_is_unchanged() -> None:
+    body = sections.managed("vid", "- tubewiki's words\n").replace("tubewiki's", "my")
+    same, outcome = sections.upsert(body, "vid", "- tubewiki's words\n")
+    assert (same, outcome) == (body, sections.Outcome.UNCHANGED)
+    conflicted, outcome = sections.upsert(body, "vid", "- newer words\n")
+    assert outcome is sections.Outcome.CONFLICT
+    # tubewiki's text went back to what it was: the stale proposal goes
+    settled, outcome = sections.upsert(conflicted, "vid", "- tubewiki's words\n")
+    assert (settled, outcome) == (body, sections.Outcome.REPLACED)

@@ -8,7 +8,7 @@ The scenario, on two invented videos that share people and companies
    paragraph outside the markers, a front matter key `rating: 5`, and one
    word changed inside A's managed section;
 3. ingest video B, which mentions the same entity;
-4. ingest A again.
+4. ingest A again, under the new title its creator gave it.
 
 Then the person's words must all be where they left them, the inside edit must
 be reported as a conflict with tubewiki's version proposed beside it, and
@@ -25,7 +25,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.vaults import check_notes, snapshot
+from tests.vaults import check_notes, dangling_links, rebuild, snapshot
 from tubewiki import refactor, review, sections
 from tubewiki.errors import ReviewError
 from tubewiki.notes import parse_note
@@ -42,35 +42,23 @@ REQUEST_A = Request(
     "How Orbital Freight ships satellites",
     CHANNEL,
 )
+# The creator retitled A, so tubewiki's text for A's sections changes on re-ingest
+REQUEST_A_RETITLED = Request(
+    VIDEO_A,
+    FIXTURES / "orbital_freight_story.json",
+    "How Orbital Freight ships small satellites",
+    CHANNEL,
+)
 REQUEST_B = Request(VIDEO_B, FIXTURES / "rideshare_rivals.json", "Rideshare rivals", CHANNEL)
 
 SHARED = "entities/dana_whitfield.md"
 PERSON_PARAGRAPH = "I met Dana Whitfield at a rideshare conference in Rotterdam; ask her about ESA."
 WORD_BEFORE, WORD_AFTER = "paperwork", "red tape"
 
-_WIKILINK = re.compile(r"\[\[(.*?)\]\]", re.S)
 _CLAIM = re.compile(r"^- .*yt-timestamp.*$", re.M)
 
 
 # --- helpers -----------------------------------------------------------------
-
-
-def dangling_links(vault: Path) -> list[str]:
-    """Wikilinks whose target names no note, matched on the stem as Obsidian does."""
-
-    def norm(name: str) -> str:
-        return re.sub(r"[\s_\-]+", "_", name.strip().lower())
-
-    stems = {norm(p.stem) for p in vault.rglob("*.md") if ".tubewiki" not in p.parts}
-    missing = []
-    for path in vault.rglob("*.md"):
-        if ".tubewiki" in path.parts:
-            continue
-        for link in _WIKILINK.findall(path.read_text(encoding="utf-8")):
-            target = link.split("|")[0].split("#")[0]
-            if norm(target) not in stems:
-                missing.append(f"{path.relative_to(vault).as_posix()} -> [[{link}]]")
-    return missing
 
 
 def body_of(vault: Path, rel: str) -> str:
@@ -83,6 +71,15 @@ def without_proposed(body: str) -> str:
         if block.kind == "proposed":
             body = body[: block.start] + body[block.end :]
     return body
+
+
+def body_of_bytes(data: bytes) -> str:
+    return parse_note(SHARED, data.decode("utf-8")).body
+
+
+def without_block(body: str, key: str) -> str:
+    found = block(body, key)
+    return body if found is None else body[: found.start] + body[found.end :]
 
 
 def block(body: str, key: str, kind: str = "begin") -> sections.Block | None:
@@ -118,6 +115,13 @@ def hand_edit(vault: Path) -> None:
     text = text.replace(inside, inside.replace(WORD_BEFORE, WORD_AFTER, 1))
     text = text.rstrip("\n") + f"\n\n{PERSON_PARAGRAPH}\n"
     path.write_text(text, encoding="utf-8")
+
+
+def retitled(section: str) -> str:
+    """A's section as tubewiki writes it once A has its new title."""
+    old, new = f"| {REQUEST_A.title}]]", f"| {REQUEST_A_RETITLED.title}]]"
+    assert old in section
+    return section.replace(old, new)
 
 
 def run_id_of(vault: Path, video_id: str) -> str:
@@ -156,7 +160,7 @@ def scenario(tmp_path_factory: pytest.TempPathFactory) -> Scenario:
     stage2 = copy_vault(vault, root / "stage2")
     report_b = ingest(REQUEST_B, vault)
     stage3 = copy_vault(vault, root / "stage3")
-    report_a2 = ingest(REQUEST_A, vault)
+    report_a2 = ingest(REQUEST_A_RETITLED, vault)
     stage4 = copy_vault(vault, root / "stage4")
     return Scenario(stage1, stage2, stage3, stage4, original.content, edited, report_b, report_a2)
 
@@ -181,7 +185,7 @@ def test_inside_edit_is_kept_and_reported_as_a_conflict(scenario: Scenario) -> N
     assert scenario.report_a2.conflicts[0].key == VIDEO_A
     proposal = block(parse_note(SHARED, text).body, VIDEO_A, kind="proposed")
     assert proposal is not None, "no proposed block for A"
-    assert scenario.original_a_section in proposal.content
+    assert retitled(scenario.original_a_section) in proposal.content
     assert WORD_AFTER not in proposal.content
     # the proposed block sits right after the person's block
     assert text.index("<!-- tubewiki:proposed " + VIDEO_A) > text.index(scenario.edited_a_block)
@@ -209,10 +213,25 @@ def test_every_stage_passes_the_note_checker(scenario: Scenario) -> None:
         check_notes(stage)
 
 
+def test_no_conflict_when_tubewikis_text_did_not_change(scenario: Scenario, tmp_path: Path) -> None:
+    vault = copy_vault(scenario.stage2, tmp_path / "v")
+    before = snapshot(vault)
+    report = ingest(REQUEST_A, vault)  # same title, same transcript: nothing new to propose
+    assert report.conflicts == ()
+    after = snapshot(vault)
+    assert {rel for rel in after if after[rel] != before.get(rel)} <= {SHARED}
+    # The intro is tubewiki's summary of its own sections: it stops quoting A's
+    # section once the person edited it (main), and nothing else in the note moved.
+    old_body, new_body = (body_of_bytes(snap[SHARED]) for snap in (before, after))
+    intro = block(new_body, "intro")
+    assert intro is not None and WORD_AFTER not in intro.content
+    assert without_block(old_body, "intro") == without_block(new_body, "intro")
+
+
 def test_reingest_after_conflict_changes_no_byte(scenario: Scenario, tmp_path: Path) -> None:
     vault = copy_vault(scenario.stage4, tmp_path / "v")
     before = snapshot(vault)
-    report = ingest(REQUEST_A, vault)
+    report = ingest(REQUEST_A_RETITLED, vault)
     assert snapshot(vault) == before
     assert report.created == report.updated == report.deleted == ()
     # the conflict is still open, and still said so
@@ -234,7 +253,7 @@ def test_resolve_keep_mine_then_reingest_keeps_the_persons_text(
     assert "tubewiki:proposed" not in text
     assert WORD_AFTER in block(parse_note(SHARED, text).body, VIDEO_A).content
 
-    report = ingest(REQUEST_A, vault)
+    report = ingest(REQUEST_A_RETITLED, vault)
     assert report.conflicts == ()
     after = (vault / SHARED).read_text(encoding="utf-8")
     assert WORD_AFTER in block(parse_note(SHARED, after).body, VIDEO_A).content
@@ -249,11 +268,11 @@ def test_resolve_theirs_takes_tubewikis_version(scenario: Scenario, tmp_path: Pa
     text = (vault / SHARED).read_text(encoding="utf-8")
     body = parse_note(SHARED, text).body
     assert "tubewiki:proposed" not in text
-    assert block(body, VIDEO_A).content == scenario.original_a_section
+    assert block(body, VIDEO_A).content == retitled(scenario.original_a_section)
     assert not block(body, VIDEO_A).edited
     assert PERSON_PARAGRAPH in text and "\nrating: 5\n" in text
     resolved = snapshot(vault)
-    assert ingest(REQUEST_A, vault).conflicts == ()
+    assert ingest(REQUEST_A_RETITLED, vault).conflicts == ()
     assert snapshot(vault) == resolved
     assert_no_duplicate_claims(vault)
 
@@ -280,7 +299,7 @@ def test_revert_last_restores_the_exact_previous_bytes(scenario: Scenario, tmp_p
 def test_revert_last_after_a_conflicting_reingest(scenario: Scenario, tmp_path: Path) -> None:
     vault = copy_vault(scenario.stage3, tmp_path / "v")
     before = snapshot(vault)
-    ingest(REQUEST_A, vault)
+    ingest(REQUEST_A_RETITLED, vault)
     assert snapshot(vault) != before
     report = apply(vault, "revert", review.revert_edit(vault, "last"))
     assert SHARED in report.updated
@@ -299,6 +318,25 @@ def test_revert_of_an_earlier_run_touched_later_is_refused(
     assert "\n" not in str(caught.value)
     assert snapshot(vault) == before
     assert len(review.runs(vault, 100)) == runs_before, "a refused revert was recorded as a run"
+
+
+def test_a_reverted_run_is_not_in_the_way(scenario: Scenario, tmp_path: Path) -> None:
+    vault = copy_vault(scenario.stage3, tmp_path / "v")
+    run_b = review.runs(vault, 1)[0].run_id
+    again = ingest(REQUEST_A_RETITLED, vault)  # the conflicting re-ingest touches the shared note
+    assert SHARED in again.updated
+    undo = apply(vault, "revert", review.revert_edit(vault, "last"))
+    with pytest.raises(ReviewError) as caught:
+        apply(vault, "revert", review.revert_edit(vault, run_id_of(vault, VIDEO_A)))
+    message = str(caught.value)
+    assert run_b in message
+    assert again.run_id not in message and undo.run_id not in message
+    with pytest.raises(ReviewError, match=f"already reverted by run {undo.run_id}"):
+        apply(vault, "revert", review.revert_edit(vault, again.run_id))
+    # once B is undone too, no run stands in the way of A: only the hand edit does
+    apply(vault, "revert", review.revert_edit(vault, run_b))
+    with pytest.raises(ReviewError, match="changed since it ran"):
+        apply(vault, "revert", review.revert_edit(vault, run_id_of(vault, VIDEO_A)))
 
 
 def test_revert_of_a_hand_edited_run_is_refused(scenario: Scenario, tmp_path: Path) -> None:
@@ -406,6 +444,81 @@ def test_rename_then_reingest_keeps_the_new_slug(scenario: Scenario, tmp_path: P
     assert dangling_links(vault) == []
     assert_no_duplicate_claims(vault)
     assert set(snapshot(vault)) == set(renamed)
+
+
+def test_kept_text_survives_a_merge_elsewhere_then_rebuild_and_ingest(
+    scenario: Scenario, tmp_path: Path
+) -> None:
+    # resolve (keep mine), merge two notes that share no link with it, rebuild, ingest
+    vault = copy_vault(scenario.stage4, tmp_path / "v")
+    apply(vault, "resolve", review.resolve_edit("dana_whitfield", take_proposed=False))
+    kept = block(body_of(vault, SHARED), VIDEO_A)
+    assert kept is not None and kept.kept and WORD_AFTER in kept.content
+    src, dst = _merge_pair(vault)
+    apply(vault, "merge", lambda v: refactor.merge(v, src, dst))
+    after_merge = block(body_of(vault, SHARED), VIDEO_A)
+    assert after_merge is not None and after_merge.kept == kept.kept, "merge dropped kept="
+    for step in (rebuild, lambda v: ingest(REQUEST_A_RETITLED, v)):
+        step(vault)
+        current = block(body_of(vault, SHARED), VIDEO_A)
+        assert current is not None and WORD_AFTER in current.content, "the kept text was lost"
+    check_notes(vault)
+
+
+def test_merge_keeps_a_persons_edit_inside_the_source_note(
+    scenario: Scenario, tmp_path: Path
+) -> None:
+    vault = copy_vault(scenario.stage4, tmp_path / "v")
+    apply(vault, "merge", lambda v: refactor.merge(v, "dana_whitfield", "orbital_freight"))
+    target = "entities/orbital_freight.md"
+    assert WORD_AFTER in (vault / target).read_text(encoding="utf-8")
+    for step in (rebuild, lambda v: ingest(REQUEST_A_RETITLED, v)):
+        step(vault)
+        assert WORD_AFTER in (vault / target).read_text(encoding="utf-8"), "the edit was lost"
+    assert not (vault / SHARED).exists()
+    assert dangling_links(vault) == []
+
+
+def test_rename_then_rebuild_keeps_the_new_slug_and_leaves_no_orphan(
+    scenario: Scenario, tmp_path: Path
+) -> None:
+    vault = copy_vault(scenario.stage3, tmp_path / "v")
+    new = "dana_whitfield_ceo"
+    apply(vault, "rename", lambda v: refactor.rename(v, "dana_whitfield", new))
+    renamed = snapshot(vault)
+    rebuild(vault)
+    assert not (vault / SHARED).exists(), "rebuild brought the old slug back"
+    assert set(snapshot(vault)) == set(renamed)
+    text = (vault / f"entities/{new}.md").read_text(encoding="utf-8")
+    assert "comes up in 0 videos" not in text
+    assert parse_note(new, text).meta["formerly"] == ["dana_whitfield"]
+    assert dangling_links(vault) == []
+    check_notes(vault)
+
+
+def test_renaming_the_channel_note_keeps_every_from_line(
+    scenario: Scenario, tmp_path: Path
+) -> None:
+    vault = copy_vault(scenario.stage3, tmp_path / "v")
+    apply(vault, "rename", lambda v: refactor.rename(v, "launch_ledger", "launch_ledger_show"))
+    rebuild(vault)
+    shared = parse_note(SHARED, (vault / SHARED).read_text(encoding="utf-8"))
+    assert shared.meta["channels"] == ["launch_ledger_show"]
+    assert shared.body.startswith("From: [[launch_ledger_show]] <br/>")
+    assert dangling_links(vault) == []
+    check_notes(vault)
+
+
+def test_merge_then_rebuild_keeps_the_merge(scenario: Scenario, tmp_path: Path) -> None:
+    vault = copy_vault(scenario.stage3, tmp_path / "v")
+    src, dst = _merge_pair(vault)
+    apply(vault, "merge", lambda v: refactor.merge(v, src, dst))
+    merged = snapshot(vault)
+    rebuild(vault)
+    assert set(snapshot(vault)) == set(merged)
+    assert "comes up in 0 videos" not in (vault / f"entities/{dst}.md").read_text()
+    assert dangling_links(vault) == []
+    check_notes(vault)
 
 
 # --- idempotency -----------------------------------------------------------------

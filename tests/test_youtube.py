@@ -496,6 +496,13 @@ def test_proxy_settings_from_env(monkeypatch: pytest.MonkeyPatch) -> None:
     assert "secret" not in repr(settings)
 
 
+def test_proxy_settings_to_env_round_trips_and_unsets_the_rest() -> None:
+    env = {"TUBEWIKI_WEBSHARE_USERNAME": "old", "TUBEWIKI_WEBSHARE_PASSWORD": "old", "HOME": "/h"}
+    ProxySettings(http_url="http://proxy.test:3128").to_env(env)
+    assert env == {"TUBEWIKI_PROXY_HTTP": "http://proxy.test:3128", "HOME": "/h"}
+    assert ProxySettings.from_env(env) == ProxySettings(http_url="http://proxy.test:3128")
+
+
 def test_proxy_settings_from_empty_env() -> None:
     settings = ProxySettings.from_env({})
     assert not settings.configured

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
+from tubewiki.pipeline import RunReport, analyse, learn, rebuild_sources, write
+
 # The workspace keeps `shared/` beside the repository; CI lays a copy there too.
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 CHECK_NOTES = SHARED / "tools" / "check_notes.py"
+_WIKILINK = re.compile(r"\[\[(.*?)\]\]", re.S)
 
 
 def snapshot(vault: Path) -> dict[str, bytes]:
@@ -38,3 +42,28 @@ def check_notes(vault: Path, *args: str) -> str:
     )
     assert done.returncode == 0, done.stdout + done.stderr
     return done.stdout
+
+
+def dangling_links(vault: Path) -> list[str]:
+    """Wikilinks whose target names no note, matched on the stem as Obsidian does."""
+
+    def norm(name: str) -> str:
+        return re.sub(r"[\s_\-]+", "_", name.strip().lower())
+
+    stems = {norm(p.stem) for p in vault.rglob("*.md") if ".tubewiki" not in p.parts}
+    missing = []
+    for path in vault.rglob("*.md"):
+        if ".tubewiki" in path.parts:
+            continue
+        for link in _WIKILINK.findall(path.read_text(encoding="utf-8")):
+            target = link.split("|")[0].split("#")[0]
+            if norm(target) not in stems:
+                missing.append(f"{path.relative_to(vault).as_posix()} -> [[{link}]]")
+    return missing
+
+
+def rebuild(vault: Path) -> RunReport:
+    """What the rebuild-vault flow does, without Prefect."""
+    sources = rebuild_sources(vault)
+    lexicon = learn(vault)
+    return write(vault, [(s, analyse(s, lexicon)) for s in sources], kind="rebuild")

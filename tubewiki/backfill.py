@@ -29,7 +29,7 @@ from tubewiki.errors import (
     TranscriptFileError,
     TubewikiError,
 )
-from tubewiki.ledger import Ledger, VideoRow, VideoStatus, format_time
+from tubewiki.ledger import FeedRow, Ledger, VideoRow, VideoStatus, format_time
 from tubewiki.pipeline import Request, RunReport
 from tubewiki.report import run_markdown
 from tubewiki.youtube import parse_video_id
@@ -251,10 +251,22 @@ def mark_for_retry(vault: Path, video_id: str) -> VideoRow:
     return row
 
 
+def record_feed(vault: Path, ref: str, label: str, error: BaseException | None) -> None:
+    """Keep a feed's failure in the ledger for `tubewiki status`; a good read clears it."""
+    with Ledger.open(vault) as ledger:
+        ledger.record_feed(ref, label, describe(error) if error is not None else None)
+
+
 def video_rows(vault: Path) -> list[VideoRow]:
     """Every video the vault's ledger knows, without creating a ledger where there is none."""
     with Ledger.read(vault) as ledger:
         return ledger.videos()
+
+
+def feed_rows(vault: Path) -> list[FeedRow]:
+    """The feeds whose last read failed, without creating a ledger where there is none."""
+    with Ledger.read(vault) as ledger:
+        return ledger.failed_feeds()
 
 
 # --- what a watch run should fetch ------------------------------------------------------------

@@ -15,11 +15,14 @@ from typing import Annotated
 
 import typer
 
+from tubewiki import progress
 from tubewiki.cli_common import (
     LockTimeoutOption,
     VaultOption,
+    VideoIdCommand,
     check_vault,
     console,
+    err_console,
     existing_vault,
     flow_session,
     leave,
@@ -30,6 +33,7 @@ from tubewiki.cli_common import (
 )
 from tubewiki.cli_server import server_app
 from tubewiki.cli_watch import backfill_command, retry, status, watch_app
+from tubewiki.errors import InvalidVideoError, one_line
 
 log = logging.getLogger(__name__)
 
@@ -41,9 +45,19 @@ app = typer.Typer(
 )
 
 
-@app.command()
+@app.command(cls=VideoIdCommand)
 def ingest(
-    video: Annotated[str, typer.Argument(help="An 11-character video id or any YouTube URL.")],
+    video: Annotated[
+        str | None,
+        typer.Argument(
+            help="An 11-character video id or any YouTube URL (one that begins with '-' too).",
+            show_default=False,
+        ),
+    ] = None,
+    video_option: Annotated[
+        str | None,
+        typer.Option("--video", help="The video, as an option: --video=-kHkWgjGD7U."),
+    ] = None,
     transcript: Annotated[
         Path | None,
         typer.Option(
@@ -79,33 +93,33 @@ def ingest(
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Show Prefect's logs.")] = False,
     lock_timeout: LockTimeoutOption = 600,
 ) -> None:
-    """Ingest one video into the vault, through the ingest-video Prefect flow."""
-    from tubewiki.youtube import parse_video_id
+    """Ingest one video into the vault, through the ingest-video Prefect flow.
+
+    The flow reads and checks a --transcript file (once); proxies typed here
+    beat those in the environment (`ProxySettings.merged`).
+    """
+    from tubewiki.youtube import ProxySettings, parse_video_id
 
     with user_errors(verbose), wait_for_lock(lock_timeout):
-        video_id = parse_video_id(video)
+        video_id = parse_video_id(_one_video(video, video_option))
         check_vault(vault)
-        if transcript is not None:
-            from tubewiki.transcript_files import read_transcript_file
-
-            read_transcript_file(transcript, video_id)  # fail before starting Prefect
-            if not force and (run_id := _settled(video_id, transcript, title, channel, vault)):
-                console.print(
-                    f"{video_id}: already up to date: run {run_id} wrote it from the same "
-                    "transcript with the same tubewiki, and the vault has not changed since "
-                    "(--force runs it anyway)",
-                    highlight=False,
-                    soft_wrap=True,
-                )
-                return
-        for var, value in (
-            ("TUBEWIKI_PROXY_HTTP", proxy_http),
-            ("TUBEWIKI_PROXY_HTTPS", proxy_https),
-            ("TUBEWIKI_WEBSHARE_USERNAME", webshare_username),
-            ("TUBEWIKI_WEBSHARE_PASSWORD", webshare_password),
+        # The no-op check reads the file only where a settled run is recorded; the
+        # flow then reads it again (the only case where it is parsed twice).
+        if (
+            transcript is not None
+            and not force
+            and (run_id := _settled(video_id, transcript, title, channel, vault))
         ):
-            if value:
-                os.environ[var] = value
+            console.print(
+                f"{video_id}: already up to date: run {run_id} wrote it from the same "
+                "transcript with the same tubewiki, and the vault has not changed since "
+                "(--force runs it anyway)",
+                highlight=False,
+                soft_wrap=True,
+            )
+            return
+        typed = ProxySettings(proxy_http, proxy_https, webshare_username, webshare_password)
+        ProxySettings.from_env().merged(typed).to_env(os.environ)  # what was typed wins
         with flow_session(verbose, warm=_warm_ingest):
             from flows.ingest import ingest_video
 
@@ -119,6 +133,21 @@ def ingest(
                 force=force,
             )
         print_report(report)
+
+
+def _one_video(argument: str | None, option: str | None) -> str:
+    if argument is not None and option is not None and argument != option:
+        raise InvalidVideoError(
+            f"two videos given ({one_line(argument, 40)!r} and --video "
+            f"{one_line(option, 40)!r}); ingest one at a time"
+        )
+    video = argument if argument is not None else option
+    if video is None:
+        raise InvalidVideoError(
+            "no video given: pass an id or URL, e.g. tubewiki ingest dQw4w9WgXcQ "
+            "(or --video=-kHkWgjGD7U for an id that begins with '-')"
+        )
+    return video
 
 
 def _settled(
@@ -153,7 +182,7 @@ def rebuild(
     """Re-render every note from the cached transcripts, with no network."""
     with user_errors(verbose), wait_for_lock(lock_timeout):
         existing_vault(vault)
-        with flow_session(verbose, warm=warm_pool):
+        with flow_session(verbose, warm=warm_pool), progress.reporting(err_console):
             from flows.rebuild import rebuild_vault
 
             report = rebuild_vault(vault=str(vault), force=force)

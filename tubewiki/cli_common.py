@@ -8,24 +8,30 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import click
 import typer
 from rich.console import Console
+from typer.core import TyperCommand
 
 from tubewiki.errors import (
     DiskError,
+    InvalidVideoError,
     NetworkError,
     PrefectUnavailableError,
     TubewikiError,
     VaultError,
     one_line,
 )
+
+if TYPE_CHECKING:
+    from typer._click.core import Context  # Typer's own click, which TyperCommand uses
 
 console = Console()
 err_console = Console(stderr=True)
@@ -81,7 +87,13 @@ def user_errors(verbose: bool = False) -> Iterator[None]:
     """
     try:
         yield
-    except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
+    except (
+        click.exceptions.Exit,
+        click.exceptions.Abort,
+        click.ClickException,
+        typer.Exit,  # Typer's own (it vendors click): `--help`, an exit code
+        typer.Abort,
+    ):
         raise
     except KeyboardInterrupt:
         _quiet_prefect()
@@ -196,6 +208,55 @@ def leave(code: int) -> NoReturn:
         with suppress(Exception):
             stream.flush()
     os._exit(code)
+
+
+_DASHED_ID = re.compile(r"-[A-Za-z0-9_-]{10}")
+
+
+class VideoIdCommand(TyperCommand):
+    """A command whose VIDEO argument may be an id that begins with "-".
+
+    About 1 in 64 video ids does, and click would read `-kHkWgjGD7U` as short
+    options. Before parsing, such a token (11 characters, not an option of the
+    command) becomes `--video=-kHkWgjGD7U`; any other unknown `-xxxx` is
+    refused with a message naming both ways to pass such an id.
+    """
+
+    def parse_args(self, ctx: Context, args: list[str]) -> list[str]:
+        with user_errors():
+            quoted = self._quote_ids(ctx, args)
+        return super().parse_args(ctx, quoted)
+
+    def _quote_ids(self, ctx: Context, args: list[str]) -> list[str]:
+        names: dict[str, bool] = {}  # option name -> takes a value
+        for param in self.get_params(ctx):
+            if param.param_type_name == "option":
+                flag = getattr(param, "is_flag", False) or getattr(param, "count", False)
+                for name in (*param.opts, *param.secondary_opts):
+                    names[name] = not flag
+        result: list[str] = []
+        takes_value = False
+        for n, arg in enumerate(args):
+            if takes_value or arg == "--":
+                takes_value = False
+                if arg == "--":
+                    return [*result, *args[n:]]
+                result.append(arg)
+                continue
+            if not arg.startswith("-") or arg == "-" or arg.split("=", 1)[0] in names:
+                takes_value = names.get(arg, False)
+                result.append(arg)
+            elif _DASHED_ID.fullmatch(arg):
+                result.append(f"--video={arg}")
+            elif arg.startswith("--") or names.get(arg[:2], False):
+                result.append(arg)  # click's own error, or a value glued on: -len
+            else:
+                raise InvalidVideoError(
+                    f"{one_line(arg, 40)!r} is neither an option nor a video id; an 11-character "
+                    "id that begins with '-' goes as it is (tubewiki ingest -kHkWgjGD7U) "
+                    "or through --video (tubewiki ingest --video=-kHkWgjGD7U)"
+                )
+        return result
 
 
 def check_vault(vault: Path) -> None:

@@ -21,6 +21,7 @@ import typer
 from rich.table import Table
 
 from tubewiki import cli_common as base
+from tubewiki import progress
 
 if TYPE_CHECKING:
     from tubewiki.backfill import BatchReport
@@ -40,6 +41,8 @@ WatchlistOption = Annotated[
         envvar="TUBEWIKI_WATCHLIST",
     ),
 ]
+# `watch run` exit code when a video or feed failed (README): cron and CI see it.
+SOME_FAILED = 14
 VerboseOption = Annotated[bool, typer.Option("--verbose", "-v", help="Show Prefect's logs.")]
 
 
@@ -116,22 +119,37 @@ def run(
     """Check every feed once and ingest what is new, through the watch-channels flow."""
     with base.user_errors(verbose), base.wait_for_lock(lock_timeout):
         base.check_vault(vault)
-        with base.flow_session(verbose):
+        with base.flow_session(verbose), progress.reporting(base.err_console):
             from flows.watch import watch_channels
 
             report = watch_channels(
                 watchlist=str(watchlist), vault=str(vault), max_videos=max_videos
             )
         _print_batch(report)
+    if report.failed:
+        raise typer.Exit(SOME_FAILED)
 
 
 def status(vault: VaultOption = Path("notes")) -> None:
     """Show what happened to every video: ingested, failed, or waiting for a retry."""
-    from tubewiki.backfill import video_rows
+    from tubewiki.backfill import feed_rows, video_rows
 
     with base.user_errors():
         base.check_vault(vault)
         rows = video_rows(vault)
+        feeds = feed_rows(vault)
+    if feeds:
+        failing = Table(title="feeds that failed")
+        for column in ("feed", "failures", "last error", "last attempt"):
+            failing.add_column(column, overflow="fold")
+        for feed in feeds:
+            failing.add_row(
+                f"{feed.ref}\n[dim]{feed.label}[/]" if feed.label != feed.ref else feed.ref,
+                f"[red]{feed.failures}[/]",
+                feed.last_error or "",
+                feed.last_attempt or "",
+            )
+        base.console.print(failing)
     if not rows:
         base.console.print(f"no videos in {vault} yet")
         return
@@ -193,7 +211,10 @@ def backfill_command(
         base.check_vault(vault)
         sources_from_path(path)  # fail before starting Prefect
         local = task_runner is TaskRunnerName.process
-        with base.flow_session(verbose, warm=base.warm_pool if local else None):
+        with (
+            base.flow_session(verbose, warm=base.warm_pool if local else None),
+            progress.reporting(base.err_console),
+        ):
             from flows.backfill import backfill, on_runner
 
             run = on_runner(backfill, task_runner.value, dask_address)

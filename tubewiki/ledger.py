@@ -49,7 +49,10 @@ from tubewiki.journal import STATE_DIR, state_dir
 log = logging.getLogger(__name__)
 
 LEDGER_FILE = "ledger.sqlite"
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
+# Schema 3 only adds the `feeds` table, so a schema-2 ledger on a read-only mount
+# can still be read (it simply has no failed feeds).
+READABLE_FROM = 2
 MAX_DELTA_DEPTH = 200  # a stored text is rebuilt from at most this many others
 BUSY_TIMEOUT_S = 30.0
 
@@ -81,6 +84,17 @@ class ChangeRow:
     before: str | None
     after: str | None
     details: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class FeedRow:
+    """A watchlist feed whose last read failed (`failures` in a row); gone once one works."""
+
+    ref: str
+    label: str
+    failures: int
+    last_error: str | None
+    last_attempt: str | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -178,10 +192,22 @@ def _to_content_addressed(db: sqlite3.Connection) -> None:
         db.execute("UPDATE videos SET notes = ? WHERE video_id = ?", (json.dumps(own), video_id))
 
 
+# A feed (channel or playlist) a watch run could not read: `status` shows it.
+_FEEDS = """
+CREATE TABLE feeds (
+    ref TEXT PRIMARY KEY,
+    label TEXT NOT NULL DEFAULT '',
+    failures INTEGER NOT NULL DEFAULT 0,
+    last_error TEXT,
+    last_attempt TEXT
+);
+"""
+
 # Each entry upgrades the schema from version i to i + 1.
 _MIGRATIONS: list[str | Callable[[sqlite3.Connection], None]] = [
     _SCHEMA,
     _to_content_addressed,
+    _FEEDS,
 ]
 
 _VIDEO_COLUMNS = tuple(VideoRow.__dataclass_fields__)
@@ -275,7 +301,7 @@ class Ledger:
 
     def _check_readable(self) -> None:
         version = self.version
-        if version != SCHEMA_VERSION:
+        if not READABLE_FROM <= version <= SCHEMA_VERSION:
             newer = version > SCHEMA_VERSION
             raise StateError(
                 f"the ledger '{self.path}' has schema {version}, not {SCHEMA_VERSION}; "
@@ -525,6 +551,28 @@ class Ledger:
             ("pending", "failed_transient", now or self.clock()),
         )
         return [_video_row(r) for r in rows]
+
+    # -- feeds ----------------------------------------------------------------
+
+    def record_feed(self, ref: str, label: str, error: str | None) -> None:
+        """Note one read of a watchlist feed: a failure is kept, a success clears it."""
+        with self._tx() as db:
+            if error is None:
+                db.execute("DELETE FROM feeds WHERE ref = ?", (ref,))
+                return
+            db.execute(
+                "INSERT INTO feeds (ref, label, failures, last_error, last_attempt)"
+                " VALUES (?, ?, 1, ?, ?) ON CONFLICT(ref) DO UPDATE SET label = excluded.label,"
+                " failures = failures + 1, last_error = excluded.last_error,"
+                " last_attempt = excluded.last_attempt",
+                (ref, label, error, self.clock()),
+            )
+
+    def failed_feeds(self) -> list[FeedRow]:
+        if self.version < 3:  # a schema-2 ledger read where it cannot be upgraded
+            return []
+        rows = self._query("SELECT * FROM feeds ORDER BY ref")
+        return [FeedRow(**dict(r)) for r in rows]
 
     # -- plumbing -----------------------------------------------------------
 

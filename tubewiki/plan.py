@@ -236,8 +236,8 @@ def _drop_stale_sections(vault: Vault, video_id: str, kept: set[str]) -> list[Se
         current = next(
             (b for b in sections.blocks(note.body, path=note.path) if b.key == video_id), None
         )
-        if current is not None and current.edited:
-            continue  # a person's words: leave them
+        if current is not None and (current.edited or current.kept):
+            continue  # a person's words (edited, or kept with `resolve`): leave them
         note.body = sections.remove(note.body, video_id, path=note.path)
         note.meta["videos"] = [v for v in as_strings(note.meta.get("videos")) if v != video_id]
         vault.put(note)

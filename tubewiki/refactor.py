@@ -53,8 +53,17 @@ def merge(vault: Vault, source: str, target: str) -> list[SectionReport]:
         raise VaultError(f"cannot merge '{source}' into itself; name two different entity notes")
     reports = []
     dst_blocks = {b.key: b for b in sections.blocks(dst.body, path=dst.path) if b.kind == "begin"}
+    displaced: list[str] = []  # person-owned blocks the target already has a block for
     for block in sections.blocks(src.body, path=src.path):
-        if block.kind != "begin" or block.key == INTRO_KEY:
+        if block.kind != "begin":
+            continue  # a pending proposal is tubewiki's text: the next ingest proposes it again
+        if block.edited or block.kept:  # a person's words: never re-hashed as tubewiki's
+            if block.key in dst_blocks or block.key == INTRO_KEY:
+                displaced.append(block.content.strip("\n"))
+            else:
+                dst.body = sections.adopt(dst.body, src.body, block, path=dst.path)
+            continue
+        if block.key == INTRO_KEY:
             continue
         content = block.content
         if block.key in dst_blocks:
@@ -63,11 +72,12 @@ def merge(vault: Vault, source: str, target: str) -> list[SectionReport]:
             content = have.rstrip("\n") + "\n" + "\n".join(extra) + "\n" if extra else have
         dst.body, outcome = sections.upsert(dst.body, block.key, content, path=dst.path)
         reports.append(SectionReport(dst.path, block.key, outcome))
-    leftover = _people_text(src)
+    leftover = "\n\n".join(filter(None, [_people_text(src), *displaced]))
     if leftover:
         title = src.meta.get("title", src.slug)
         dst.body = f"{dst.body.rstrip()}\n\n## Notes merged from {title}\n\n{leftover}\n"
     _merge_meta(src, dst)
+    _add_formerly(dst, src.slug, *as_strings(src.meta.get("formerly")))
     vault.delete(src.path)
     vault.put(dst)
     _relink_vault(vault, src.slug, dst.slug)
@@ -93,6 +103,8 @@ def rename(vault: Vault, old: str, new: str) -> list[SectionReport]:
         )
     folder = note.path.rsplit("/", 1)[0] + "/" if "/" in note.path else ""
     moved = replace(note, path=f"{folder}{new}.md", meta=dict(note.meta))  # keeps BOM, CRLF
+    if note.kind == "entity":
+        _add_formerly(moved, old)
     vault.delete(note.path)
     vault.put(moved)
     _relink_vault(vault, old, new)
@@ -124,10 +136,23 @@ def _merge_meta(src: Note, dst: Note) -> None:
         dst.meta.setdefault(key, value)
 
 
+def _add_formerly(note: Note, *slugs: str) -> None:
+    """Record old slugs, so a rebuild or a later ingest finds this note under them."""
+    current = [s for s in as_strings(note.meta.get("formerly")) if s != note.slug]
+    note.meta["formerly"] = list(dict.fromkeys([*current, *(s for s in slugs if s != note.slug)]))
+
+
 def _relink_vault(vault: Vault, old: str, new: str) -> None:
+    """Every link to `old`, in bodies and in the front matter that names notes by slug."""
     change: Callable[[str], str] = lambda body: relink(body, old, new)  # noqa: E731
     for note in list(vault.notes.values()):
         body = sections.rewrite(note.body, change, path=note.path)
-        if body != note.body:
-            note.body = body
-            vault.put(note)
+        channels = as_strings(note.meta.get("channels"))
+        if body == note.body and old not in channels and note.meta.get("channel") != old:
+            continue
+        note.body = body
+        if old in channels:  # an entity note's channels: its From line is made from them
+            note.meta["channels"] = list(dict.fromkeys(new if c == old else c for c in channels))
+        if note.meta.get("channel") == old:  # a video note's channel
+            note.meta["channel"] = new
+        vault.put(note)

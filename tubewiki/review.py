@@ -44,6 +44,14 @@ def revert_edit(vault_root: Path, ref: str) -> Edit:
             run = ledger.run(ref)
             changes = ledger.changes(run.run_id)
             later = ledger.later_runs_touching(run.run_id, [c.path for c in changes])
+            undone = _undone(ledger, [run.run_id, *_in_order(later)])
+        alive = {i for ids in later.values() for i in ids} - undone.keys()
+        if run.run_id in undone:
+            raise ReviewError(
+                f"run {run.run_id} was already reverted by run {undone[run.run_id]}; "
+                "nothing to undo"
+            )
+        later = {p: left for p, ids in later.items() if (left := [i for i in ids if i in alive])}
         if later:
             blockers = "; ".join(f"{path} (runs {', '.join(ids)})" for path, ids in later.items())
             raise ReviewError(
@@ -64,6 +72,37 @@ def revert_edit(vault_root: Path, ref: str) -> Edit:
         return []
 
     return edit
+
+
+def _in_order(later: dict[str, list[str]]) -> list[str]:
+    """The run ids of `later_runs_touching`, oldest first, each once."""
+    return list(dict.fromkeys(i for ids in later.values() for i in ids))
+
+
+def _undone(ledger: Ledger, run_ids: list[str]) -> dict[str, str]:
+    """Runs among `run_ids` cancelled by a later one of them, both ways: {run: its undoer}.
+
+    A revert's changes are its run's changes backwards, so a run and its
+    revert together changed nothing, and neither stands in the way of
+    reverting an earlier run.
+    """
+    order = {r.run_id: n for n, r in enumerate(reversed(ledger.runs(limit=-1)))}
+    ids = sorted(run_ids, key=lambda i: order.get(i, -1))
+    inverse = {i: _as_undone(ledger.changes(i)) for i in ids}
+    done = {i: frozenset((c.path, c.before, c.after) for c in ledger.changes(i)) for i in ids}
+    pairs: dict[str, str] = {}
+    for n, earlier in enumerate(ids):
+        for undoer in ids[n + 1 :]:
+            if earlier in pairs or undoer in pairs:
+                continue
+            if done[undoer] and done[undoer] == inverse[earlier]:
+                pairs[earlier] = undoer
+                pairs[undoer] = earlier
+    return pairs
+
+
+def _as_undone(changes: list[ChangeRow]) -> frozenset[tuple[str, str | None, str | None]]:
+    return frozenset((c.path, c.after, c.before) for c in changes)
 
 
 def resolve_edit(target: str, *, take_proposed: bool) -> Edit:

@@ -125,20 +125,20 @@ def upsert(
     found = blocks(body, path=path)
     current = next((b for b in found if b.kind == "begin" and b.key == key), None)
     pending = next((b for b in found if b.kind == "proposed" and b.key == key), None)
-    new_block = managed(key, content)
+    new_content = content.strip("\n") + "\n"
+    new_block = managed(key, new_content)
     if current is not None and current.kept and not force:
-        if current.kept == digest(content.strip("\n") + "\n") and not current.edited:
+        if current.kept == digest(new_content) and not current.edited:
             return body, Outcome.UNCHANGED  # the person already chose their version over this one
         current = replace(current, sha="")  # a newer tubewiki version: propose it again
     if current is None:
-        if not found:
-            return f"{body.rstrip()}\n\n{new_block}\n".lstrip("\n"), Outcome.ADDED
-        if first:
-            at = found[0].start
-            return f"{body[:at]}{new_block}\n\n{body[at:]}", Outcome.ADDED
-        at = found[-1].end
-        return f"{body[:at]}\n\n{new_block}{body[at:]}", Outcome.ADDED
+        return _insert(body, found, new_block, first=first), Outcome.ADDED
     if current.edited and not force:
+        if current.sha == digest(new_content):
+            # tubewiki would write what it wrote before: nothing to propose
+            if pending is None:
+                return body, Outcome.UNCHANGED
+            return body[: pending.start].rstrip("\n") + body[pending.end :], Outcome.REPLACED
         suggestion = proposed(key, content)
         if pending is not None:
             body = body[: pending.start] + suggestion + body[pending.end :]
@@ -151,6 +151,26 @@ def upsert(
         Outcome.UNCHANGED if body[current.start : current.end] == new_block else Outcome.REPLACED
     )
     return body[: current.start] + new_block + body[current.end :], outcome
+
+
+def _insert(body: str, found: list[Block], text: str, *, first: bool = False) -> str:
+    """Put a whole block after the last one (before the first when `first`), or at the end."""
+    if not found:
+        return f"{body.rstrip()}\n\n{text}\n".lstrip("\n")
+    if first:
+        at = found[0].start
+        return f"{body[:at]}{text}\n\n{body[at:]}"
+    at = found[-1].end
+    return f"{body[:at]}\n\n{text}{body[at:]}"
+
+
+def adopt(body: str, source: str, block: Block, *, path: str = "") -> str:
+    """Move `block` (found in `source`) into `body` byte for byte, markers included.
+
+    Its hash and `kept=` mark travel with it, so a person's edit stays a
+    person's edit in its new note.
+    """
+    return _insert(body, blocks(body, path=path), source[block.start : block.end])
 
 
 def resolve(body: str, key: str, *, take_proposed: bool, path: str = "") -> str:
@@ -179,12 +199,22 @@ def remove(body: str, key: str, *, path: str = "") -> str:
 
 
 def rewrite(body: str, change: Callable[[str], str], *, path: str = "") -> str:
-    """Apply `change` to a body; blocks no person had edited stay unedited (re-hashed)."""
+    """Apply `change` to a body; blocks no person had edited stay unedited (re-hashed).
+
+    Only a block whose text `change` altered is re-hashed, and its `kept=` mark
+    (the person chose their version over tubewiki's) stays: dropping it would
+    make the person's kept text look like tubewiki's, and the next ingest
+    would overwrite it.
+    """
     pristine = {b.key for b in blocks(body, path=path) if b.kind == "begin" and not b.edited}
-    body = change(body)
+    changed = change(body)
+    if changed == body:
+        return body
+    body = changed
     for block in reversed(blocks(body, path=path)):
-        if block.kind == "begin" and block.key in pristine:
-            body = body[: block.start] + managed(block.key, block.content) + body[block.end :]
+        if block.kind == "begin" and block.key in pristine and block.edited:
+            rehashed = managed(block.key, block.content, kept=block.kept)
+            body = body[: block.start] + rehashed + body[block.end :]
     return body
 
 

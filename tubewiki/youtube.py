@@ -14,7 +14,7 @@ import json
 import logging
 import os
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping, MutableMapping, Sequence
 from dataclasses import dataclass, field, fields, replace
 from typing import Any, NamedTuple
 from urllib.parse import parse_qs, urlsplit
@@ -169,6 +169,19 @@ class ProxySettings:
         ):
             result = replace(result, webshare_username=None, webshare_password=None)
         return result
+
+    def to_env(self, environ: MutableMapping[str, str]) -> None:
+        """Make `environ` say exactly these settings, for a flow that reads `from_env`.
+
+        Flows take proxies from the environment, never from parameters, so no
+        secret is stored with a run.
+        """
+        for name, var in _PROXY_ENV.items():
+            value = getattr(self, name)
+            if value:
+                environ[var] = value
+            else:
+                environ.pop(var, None)
 
     @property
     def configured(self) -> bool:
