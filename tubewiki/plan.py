@@ -261,12 +261,13 @@ def refresh_entity_intro(vault: Vault, note: Note, templates: Path | None) -> No
     """
     videos = []
     longest: tuple[float, str] = (-1.0, "")
-    for video_id in as_strings(note.meta.get("videos")):
+    cited = as_strings(note.meta.get("videos"))
+    for video_id in cited:
         video = vault.video_note(video_id)
         if video is not None:
             videos.append(wikilink(video.slug, str(video.meta.get("title", video.slug))))
             longest = max(longest, (_number(video.meta.get("duration")), video_id))
-    description, source = _description(note, set(as_strings(note.meta.get("videos"))))
+    description, source = _description(note, set(cited))
     if source or longest[1]:
         note.meta["videoId"] = source or longest[1]
     existing = vault.slugs()

@@ -80,7 +80,7 @@ def assemble(
     every = distinct(candidates(parsed.sentences, resolved.mentions, entities, timed, skip=skip))
     found = [c for c in every if not introduces(c)]
     intro = central(found, summary_size(duration / 60))
-    sections = _sections(parsed, timed, resolved, found, intro, chapters, skip)
+    sections = _sections(parsed, timed, duration, resolved, found, intro, chapters, skip)
     entity_claims: dict[str, tuple[Claim, ...]] = {}
     described: dict[str, tuple[Claim, ...]] = {}
     for entity in resolved.entities:
@@ -127,6 +127,7 @@ def _combine(named: Resolved, concepts: Resolved) -> Resolved:
 def _sections(
     parsed: Parsed,
     timed: TimedText,
+    duration: float,
     resolved: Resolved,
     found: Sequence[Candidate],
     intro: Sequence[Candidate],
@@ -137,7 +138,6 @@ def _sections(
     skipped = SpanSet(skip)
     spoken = [s for s in parsed.sentences if not skipped.overlaps(s.start, s.end)]
     mentions = [m for m in resolved.mentions if not skipped.overlaps(m.start, m.end)]
-    duration = timed.times[-1] if timed.times else 0.0
     parts = segments(
         spoken,
         [timed.time_at(s.start) for s in spoken],
