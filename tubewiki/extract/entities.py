@@ -21,14 +21,13 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 
 from rapidfuzz import fuzz
-from wordfreq import zipf_frequency
 
 from tubewiki.extract.spans import SpanSet
+from tubewiki.extract.words import everyday
 from tubewiki.slugs import slugify
 from tubewiki.types import Entity, KnownEntity, RawMention, Sentence
 
 FUZZY_MERGE = 92
-EVERYDAY_ZIPF = 4.5  # "great", "apple": words every English text uses
 _POSSESSIVE = re.compile(r"(?:'s|s')$", re.IGNORECASE)
 _ARTICLE = re.compile(r"^(?:[Tt]he|a|an)\s+")
 
@@ -111,7 +110,7 @@ def resolve(
     groups = [
         g
         for g in groups
-        if g.known or not (_bare_name(g) or (" " not in g.key and _everyday_word(g.key)))
+        if g.known or not (_bare_name(g) or (" " not in g.key and everyday(g.key)))
     ]
     everything = propagate(_finish(groups), text, skip)
     return _salient(everything, sentences, title, max_entities)
@@ -142,14 +141,8 @@ def learnable_forms(entity: KnownEntity) -> list[str]:
     """
     forms = dict.fromkeys(f for f in (entity.name, *entity.aliases) if f.strip())
     return [
-        f
-        for f in forms
-        if len(f.split()) > 1 or (entity.label != "PERSON" and not _everyday_word(f))
+        f for f in forms if len(f.split()) > 1 or (entity.label != "PERSON" and not everyday(f))
     ]
-
-
-def _everyday_word(word: str) -> bool:
-    return zipf_frequency(word, "en") >= EVERYDAY_ZIPF
 
 
 def _bare_name(group: _Group) -> bool:

@@ -16,8 +16,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 
-from wordfreq import zipf_frequency
-
+from tubewiki.extract.words import everyday
 from tubewiki.transcript import TimedText
 
 MAX_READ_SECONDS = 180.0
@@ -33,7 +32,6 @@ CALL_TO_ACTION = re.compile(
     re.IGNORECASE,
 )
 _CAPITALISED = re.compile(r"\b[A-Z][a-z]+[A-Za-z]*\b")
-EVERYDAY_ZIPF = 4.5  # "This", "The", "Today" open sentences; brands are rarer words
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,7 +96,9 @@ def _cue(text: str, piece: tuple[int, int], near: tuple[int, int]) -> str | None
     if not announced and not CALL_TO_ACTION.search(text, *piece):
         return None
     names = Counter(
-        w for w in _CAPITALISED.findall(text, *near) if zipf_frequency(w, "en") < EVERYDAY_ZIPF
+        w
+        for w in _CAPITALISED.findall(text, *near)
+        if not everyday(w)  # "This", "Today" open sentences
     )
     name, count = names.most_common(1)[0] if names else ("", 0)
     return name if count >= 3 else None

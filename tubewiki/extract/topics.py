@@ -23,12 +23,12 @@ from wordfreq import zipf_frequency
 
 from tubewiki.extract.entities import LinkedMention, Resolved
 from tubewiki.extract.spans import SpanSet
+from tubewiki.extract.words import everyday
 from tubewiki.slugs import slugify
 from tubewiki.types import Entity, KeyTerm
 
 CONCEPT = "CONCEPT"
 MIN_KEYNESS = 2.5  # log10 of (rate in the video / rate in general English)
-COMMON_ADJECTIVE = 4.5  # zipf: "big", "total", "different"; "neural", "finite" are rarer
 PHRASE_DISCOUNT = 1.0  # a phrase of n words is about 10^-(n-1) as common as its rarest word
 
 
@@ -125,9 +125,7 @@ def _concept_shaped(term: KeyTerm) -> bool:
         return False
     if term.first_pos not in {"NOUN", "PROPN", "ADJ"}:
         return False
-    if term.first_pos == "ADJ" and (
-        term.first_tag in {"JJS", "JJR"} or zipf_frequency(words[0], "en") >= COMMON_ADJECTIVE
-    ):
+    if term.first_pos == "ADJ" and (term.first_tag in {"JJS", "JJR"} or everyday(words[0])):
         return False
     return len(words) > 1 or term.first_pos != "ADJ"
 
