@@ -1,6 +1,6 @@
 """The `backfill` flow: many videos at once, extraction spread over processes or Dask.
 
-Extraction is a pure map from `Source` to plain-data `VideoInput`, run over
+Studying a video (spaCy, `tubewiki.study`) is a pure map from `Source` to plain data, run over
 batches of videos on any task runner (`flows.workers`): local processes by
 default, one per core, started warm, or Dask (`on_runner(backfill, "dask")`, a
 local cluster or `dask_address`). Everything else stays in the flow's own
@@ -24,7 +24,7 @@ from prefect.cache_policies import NO_CACHE
 from prefect.futures import PrefectFuture
 
 from flows.limits import ensure_limits
-from flows.tasks import analyse_batch, fetch_source, learn_vault, write_notes
+from flows.tasks import fetch_source, study_batch, write_notes
 from flows.workers import api_shared_with_workers, default_workers, make_task_runner
 from tubewiki import backfill as policy
 from tubewiki import pipeline
@@ -32,9 +32,8 @@ from tubewiki import progress as bar
 from tubewiki.backfill import BatchReport, Candidate, Fate
 from tubewiki.cache import Source
 from tubewiki.ledger import RunKind, VideoRow, utc_now
-from tubewiki.lexicon_ref import LexiconRef
 from tubewiki.pipeline import AnalysisResult, Request
-from tubewiki.plan import VideoInput
+from tubewiki.study import Study
 from tubewiki.youtube import ProxySettings
 
 log = logging.getLogger(__name__)
@@ -54,7 +53,7 @@ def record_failure(
 class Progress:
     """What a run has so far: extractions under way and every video's fate."""
 
-    lexicon: LexiconRef
+    vault: Path
     analysing: list[tuple[list[Source], PrefectFuture[list[AnalysisResult]]]] = field(
         default_factory=list
     )
@@ -77,7 +76,7 @@ class Progress:
 
     def analyse(self, sources: list[Source]) -> None:
         """Hand a batch of videos to the task runner."""
-        self.analysing.append((sources, submit_batch(sources, self.lexicon)))
+        self.analysing.append((sources, submit_batch(sources, self.vault)))
 
     def fail(self, vault: Path, candidate: Candidate, error: BaseException, now: str) -> None:
         fields = {
@@ -141,11 +140,11 @@ def in_batches(sources: Sequence[Source]) -> list[list[Source]]:
     return [[by_id[v] for v in batch] for batch in policy.batches(sizes, default_workers())]
 
 
-def submit_batch(sources: list[Source], lexicon: LexiconRef) -> PrefectFuture[list[AnalysisResult]]:
+def submit_batch(sources: list[Source], vault: Path) -> PrefectFuture[list[AnalysisResult]]:
     """One extraction task for a batch, on the flow's task runner."""
     ids = [source.meta.video_id for source in sources]
     label = ids[0] + (f" +{len(ids) - 1}" if len(ids) > 1 else "")
-    return analyse_batch.submit(sources, lexicon, label)
+    return study_batch.submit(sources, vault, label)
 
 
 def _read(request: Request, vault: Path) -> Source | BaseException:
@@ -157,9 +156,9 @@ def _read(request: Request, vault: Path) -> Source | BaseException:
         return exc
 
 
-def collect(vault: Path, progress: Progress, *, now: str) -> list[tuple[Source, VideoInput]]:
+def collect(vault: Path, progress: Progress, *, now: str) -> list[tuple[Source, Study]]:
     """Every extraction's result, in video id order; a failed one is recorded and left out."""
-    items: list[tuple[Source, VideoInput]] = []
+    items: list[tuple[Source, Study]] = []
     for sources, future in progress.analysing:
         outcome = future.result(raise_on_failure=False)  # a list, or why the whole task failed
         results = outcome if isinstance(outcome, list) else [outcome] * len(sources)
@@ -171,7 +170,7 @@ def collect(vault: Path, progress: Progress, *, now: str) -> list[tuple[Source, 
             else:
                 items.append((source, result))
                 bar.advance(f"{source.meta.video_id} analysed")
-    return sorted(items, key=lambda item: item[1].meta.video_id)
+    return sorted(items, key=lambda item: item[0].meta.video_id)
 
 
 def _size(source: Source) -> int:
@@ -186,7 +185,7 @@ def finish(vault: Path, progress: Progress, *, kind: RunKind, now: str) -> Batch
     """
     items = collect(vault, progress, now=now)
     run = write_notes(vault, items, kind=kind) if items else None
-    ingested = [Fate(item.meta.video_id, "ingested", item.meta.title) for _, item in items]
+    ingested = [Fate(s.meta.video_id, "ingested", s.meta.title) for s, _ in items]
     report = BatchReport(kind, run, tuple(ingested + progress.fates), progress.stopped)
     create_markdown_artifact(
         markdown=policy.batch_markdown(report),
@@ -208,7 +207,7 @@ def backfill(path: str, vault: str = "notes") -> BatchReport:
     requests = {r.video_id: r for r in policy.sources_from_path(path)}
     if any(r.transcript_file is None for r in requests.values()):
         ensure_limits()
-    progress = Progress(lexicon=learn_vault(root))
+    progress = Progress(vault=root)
     bar.begin(len(requests), "backfill")
     with api_shared_with_workers():
         fetch_all(root, [Candidate(v) for v in requests], requests, progress, now=now)

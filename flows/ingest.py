@@ -7,7 +7,7 @@ from pathlib import Path
 from prefect import flow
 from prefect.artifacts import create_markdown_artifact
 
-from flows.tasks import analyse_video, fetch_source, learn_vault, write_notes
+from flows.tasks import fetch_source, study_video, write_notes
 from tubewiki.backfill import record_failure
 from tubewiki.ledger import utc_now
 from tubewiki.pipeline import Request, RunReport, unchanged
@@ -56,7 +56,7 @@ def ingest_video(
     if not force and (run_id := settled_by(root, source)):
         print(f"{request.video_id}: unchanged since run {run_id}; nothing to do")
         return unchanged(source, run_id)
-    item = analyse_video(source, learn_vault(root))  # a corrupt note stops the run here
-    report = write_notes(root, [(source, item)], force=force)  # caches the transcript too
+    found = study_video(source, root)
+    report = write_notes(root, [(source, found)], force=force)  # caches the transcript too
     publish(report)
     return report

@@ -14,12 +14,12 @@ from prefect import flow
 
 from flows.backfill import in_batches, submit_batch
 from flows.ingest import publish
-from flows.tasks import learn_vault, load_cached_sources, write_notes
+from flows.tasks import load_cached_sources, write_notes
 from flows.workers import api_shared_with_workers, make_task_runner
 from tubewiki import progress as bar
 from tubewiki.cache import Source
 from tubewiki.pipeline import RunReport
-from tubewiki.plan import VideoInput
+from tubewiki.study import Study
 
 
 @flow(name="rebuild-vault", log_prints=True, task_runner=make_task_runner("process"))
@@ -30,11 +30,10 @@ def rebuild_vault(vault: str = "notes", force: bool = False) -> RunReport:
     """
     root = Path(vault)
     sources = load_cached_sources(root)
-    lexicon = learn_vault(root)
     bar.begin(len(sources), "rebuild")
-    items: list[tuple[Source, VideoInput]] = []
+    items: list[tuple[Source, Study]] = []
     with api_shared_with_workers():
-        batches = [(batch, submit_batch(batch, lexicon)) for batch in in_batches(sources)]
+        batches = [(batch, submit_batch(batch, root)) for batch in in_batches(sources)]
         for batch, future in batches:
             for source, result in zip(batch, future.result(), strict=True):
                 if isinstance(result, BaseException):

@@ -18,9 +18,8 @@ from tubewiki import pipeline
 from tubewiki.cache import Source
 from tubewiki.errors import RequestBlockedError, TubewikiError
 from tubewiki.ledger import RunKind
-from tubewiki.lexicon_ref import LexiconRef, share
 from tubewiki.pipeline import AnalysisResult, Request, RunReport
-from tubewiki.plan import VideoInput
+from tubewiki.study import Study, study
 from tubewiki.youtube import ProxySettings
 
 YOUTUBE_LIMIT = "youtube-requests"
@@ -84,26 +83,20 @@ def fetch_source(request: Request, vault: Path, proxy: ProxySettings | None = No
     return pipeline.acquire(request, vault=vault, proxy=proxy)
 
 
-@task(cache_policy=NO_CACHE)
-def learn_vault(vault: Path) -> LexiconRef:
-    """The vault's lexicon, by reference: Prefect never walks or pickles 10k entities."""
-    return share(vault, pipeline.learn(vault))
+@task(task_run_name="study {source.meta.video_id}", cache_policy=NO_CACHE)
+def study_video(source: Source, vault: Path) -> Study:
+    return study(vault, source)
 
 
-@task(task_run_name="analyse {source.meta.video_id}", cache_policy=NO_CACHE)
-def analyse_video(source: Source, lexicon: LexiconRef) -> VideoInput:
-    return pipeline.analyse(source, lexicon.load())
-
-
-@task(task_run_name="analyse {label}", cache_policy=NO_CACHE)
-def analyse_batch(sources: list[Source], lexicon: LexiconRef, label: str) -> list[AnalysisResult]:
-    return pipeline.analyse_each(sources, lexicon.load())
+@task(task_run_name="study {label}", cache_policy=NO_CACHE)
+def study_batch(sources: list[Source], vault: Path, label: str) -> list[AnalysisResult]:
+    return pipeline.study_each(vault, sources)
 
 
 @task(cache_policy=NO_CACHE)
 def write_notes(
     vault: Path,
-    items: list[tuple[Source, VideoInput]],
+    items: list[tuple[Source, Study]],
     kind: RunKind = "ingest",
     force: bool = False,
     lock_timeout: float | None = None,

@@ -19,7 +19,7 @@ from prefect.concurrency.sync import rate_limit
 
 from flows.backfill import Progress, fetch_all, finish
 from flows.limits import ensure_limits
-from flows.tasks import YOUTUBE_LIMIT, learn_vault, network_task
+from flows.tasks import YOUTUBE_LIMIT, network_task
 from flows.workers import api_shared_with_workers, make_task_runner
 from tubewiki import feeds
 from tubewiki import progress as bar
@@ -86,7 +86,7 @@ def watch_channels(
     if not entries:
         print(f"{watchlist} lists no channels yet; add one with `tubewiki watch add CHANNEL`")
     ensure_limits()
-    progress = Progress(lexicon=learn_vault(root))
+    progress = Progress(vault=root)
     candidates = read_feeds(root, entries, progress, retries=fetch_retries)
     languages = {entry.ref: entry.languages for entry in entries}
     chosen, skipped = select(root, candidates, moment, max_videos, languages)

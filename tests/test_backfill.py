@@ -388,7 +388,7 @@ def test_batches_stay_near_the_limit_and_are_stable() -> None:
 
 
 def test_a_video_that_fails_in_a_batch_fails_alone(
-    monkeypatch: pytest.MonkeyPatch, nlp: object
+    monkeypatch: pytest.MonkeyPatch, nlp: object, tmp_path: Path
 ) -> None:
     from tests.conftest import build_transcript
     from tubewiki import pipeline
@@ -403,25 +403,24 @@ def test_a_video_that_fails_in_a_batch_fails_alone(
             build_transcript(rows, video_id=video_id),
         )
 
-    real = pipeline.analyse
+    real = pipeline.study
 
-    def analyse(given: Source, lexicon: pipeline.Lexicon) -> object:
+    def study(vault: Path, given: Source) -> object:
         if given.meta.video_id == "brokenvid01":
             raise TranscriptFileError("brokenvid01: the transcript is unreadable")
         if given.meta.video_id == "buggyvid001":
             raise KeyError("a bug")
-        return real(given, lexicon)
+        return real(vault, given)
 
-    monkeypatch.setattr(pipeline, "analyse", analyse)
+    monkeypatch.setattr(pipeline, "study", study)
     ids = ["goodvid0001", "brokenvid01", "buggyvid001", "goodvid0002"]
-    results = pipeline.analyse_each([source(v) for v in ids])
+    results = pipeline.study_each(tmp_path, [source(v) for v in ids])
     assert [type(r).__name__ for r in results] == [
-        "VideoInput",
+        "Study",
         "TranscriptFileError",
         "KeyError",
-        "VideoInput",
+        "Study",
     ]
-    good = [r for r in results if isinstance(r, pipeline.VideoInput)]
-    assert [r.meta.video_id for r in good] == ["goodvid0001", "goodvid0002"]
-    assert [r.extraction.video_id for r in good] == ["goodvid0001", "goodvid0002"]
-    assert all(r.extraction.words == 10 for r in good)  # each was really analysed
+    good = [r for r in results if isinstance(r, pipeline.Study)]
+    assert [r.video_id for r in good] == ["goodvid0001", "goodvid0002"]
+    assert all("adalovelacewrote" in r.said for r in good)  # each was really studied

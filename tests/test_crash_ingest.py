@@ -28,7 +28,7 @@ import pytest
 from tests.vaults import check_notes, snapshot
 from tubewiki import review
 from tubewiki.ledger import Ledger
-from tubewiki.pipeline import Request, ingest, learn
+from tubewiki.pipeline import Request, ingest, recover
 
 pytestmark = pytest.mark.slow
 
@@ -92,7 +92,7 @@ def timed_run(vault: Path, video: tuple[str, Path, str], slow: float = 0.0) -> t
 
 def settled(vault: Path) -> dict[str, str]:
     """Recover like the next command would, then each run's status by video."""
-    learn(vault)  # takes the lock and recovers any interrupted commit
+    recover(vault)  # takes the lock and recovers any interrupted commit
     with Ledger.open(vault) as ledger:
         runs = ledger.runs(limit=100)
     assert all(r.status != "running" for r in runs), [(r.run_id, r.status) for r in runs]

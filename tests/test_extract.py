@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.conftest import MakeTranscript
-from tubewiki.extract.parse import parse, pipe_chunks, ruler_patterns
+from tubewiki.extract.parse import parse, pipe_chunks
 from tubewiki.transcript import TimedText, timed_text
 from tubewiki.types import KnownEntity, Parsed, Sentence
 
@@ -259,60 +259,6 @@ def test_long_text_in_several_chunks_keeps_offsets(nlp, make_transcript: MakeTra
     # key-term hits are found in every chunk: "depot number" is said in each of the 60 rows
     depot = next(t for t in parsed.terms if t.key.startswith("depot"))
     assert [timed.time_at(h.start) for h in depot.hits] == [r[0] for r in rows]
-
-
-def test_vault_ruler_gives_mentions_their_slug(nlp, make_transcript: MakeTranscript) -> None:
-    timed = timed_text(
-        make_transcript(
-            [
-                (0.0, 4.0, "Ada Lovelace published her notes on the engine in 1843."),
-                (4.0, 4.0, "Countess Lovelace worked with Charles Babbage for many years."),
-            ]
-        ),
-        repair=False,
-    )
-    parsed = parse(timed, known=[ADA], nlp=nlp)
-    assert_offsets_consistent(timed, parsed)
-    linked = [(m.text, m.label, m.slug) for m in parsed.mentions if m.slug]
-    assert linked == [
-        ("Ada Lovelace", "PERSON", "ada_lovelace"),
-        ("Countess Lovelace", "PERSON", "ada_lovelace"),
-    ]
-    # the ruler is reset on every parse: without known entities, no slugs
-    assert not any(m.slug for m in parse(timed, nlp=nlp).mentions)
-
-
-def test_ruler_matches_lowercase_forms(nlp, make_transcript: MakeTranscript) -> None:
-    timed = one_line(make_transcript, "Everyone agrees that ada lovelace wrote the notes in 1843.")
-    parsed = parse(timed, known=[ADA], nlp=nlp)
-    assert [(m.text, m.slug) for m in parsed.mentions if m.slug] == [
-        ("ada lovelace", "ada_lovelace")
-    ]
-
-
-def test_ruler_does_not_learn_a_bare_first_name(nlp, make_transcript: MakeTranscript) -> None:
-    known = KnownEntity("tim_ferriss", "Tim Ferriss", "PERSON", ("Tim",))
-    timed = one_line(make_transcript, "My friend Tim played the saxophone at the club in 1999.")
-    assert not any(m.slug for m in parse(timed, known=[known], nlp=nlp).mentions)
-
-
-def test_ruler_patterns_skip_blank_repeated_and_single_word_person_forms() -> None:
-    known = [
-        KnownEntity(
-            "ada_lovelace",
-            "Ada Lovelace",
-            "PERSON",
-            ("Lovelace", "Countess Lovelace", "Ada Lovelace", " "),
-        ),
-        KnownEntity("harlow_motors", "Harlow Motors", "ORG", ("Harlow",)),
-        KnownEntity("prince", "Prince", "PERSON"),
-    ]
-    assert ruler_patterns(known) == [
-        {"label": "PERSON", "pattern": "Ada Lovelace", "id": "ada_lovelace"},
-        {"label": "PERSON", "pattern": "Countess Lovelace", "id": "ada_lovelace"},
-        {"label": "ORG", "pattern": "Harlow Motors", "id": "harlow_motors"},
-        {"label": "ORG", "pattern": "Harlow", "id": "harlow_motors"},
-    ]
 
 
 SNIPPETS = [

@@ -32,6 +32,7 @@ from tubewiki import pipeline
 from tubewiki.cli import app
 from tubewiki.pipeline import Request
 from tubewiki.sanitize import safe_text
+from tubewiki.study import study
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = Path(__file__).parent / "fixtures" / "lifecycle"
@@ -539,7 +540,7 @@ def test_a_failed_plan_caches_nothing_and_rebuild_still_works(
         f"{VIDEO_A}.json"
     ]
     report = pipeline.write(
-        vault, [(s, pipeline.analyse(s)) for s in pipeline.rebuild_sources(vault)], kind="rebuild"
+        vault, [(s, study(vault, s)) for s in pipeline.rebuild_sources(vault)], kind="rebuild"
     )
     assert report.videos == (VIDEO_A,)
 
@@ -765,7 +766,7 @@ def test_a_full_ledger_at_the_commit_undoes_the_notes(
     _no_leftovers(vault)
     invoke("runs", "--vault", vault)
     assert _settled(vault) == ["ok", "running"]  # read-only: `runs` does not settle it
-    pipeline.learn(vault)  # any writing command settles it first
+    pipeline.recover(vault)  # any writing command settles it first
     assert _settled(vault) == ["ok", "rolled_back"]
     assert VIDEO_B not in invoke("status", "--vault", vault).stdout
 

@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from tubewiki.pipeline import RunReport, analyse, learn, rebuild_sources, write
+from tubewiki import pipeline
+from tubewiki.pipeline import RunReport
 
 # The workspace keeps `shared/` beside the repository; CI lays a copy there too.
 SHARED = Path(__file__).resolve().parents[2] / "shared"
@@ -64,6 +65,4 @@ def dangling_links(vault: Path) -> list[str]:
 
 def rebuild(vault: Path) -> RunReport:
     """What the rebuild-vault flow does, without Prefect."""
-    sources = rebuild_sources(vault)
-    lexicon = learn(vault)
-    return write(vault, [(s, analyse(s, lexicon)) for s in sources], kind="rebuild")
+    return pipeline.rebuild(vault)

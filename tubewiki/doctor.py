@@ -13,18 +13,17 @@ from the entity notes' sections.
 
 from __future__ import annotations
 
-import json
 import os
 import sqlite3
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from tubewiki import cache, journal, sections
-from tubewiki.errors import TubewikiError, VaultError
+from tubewiki import cache, journal
+from tubewiki.errors import TubewikiError
 from tubewiki.journal import STATE_DIR
 from tubewiki.ledger import LEDGER_FILE, Ledger
-from tubewiki.vault import Vault, as_strings
+from tubewiki.vault import Vault
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,14 +51,13 @@ def _findings(vault: Path, repaired: list[Finding]) -> list[Finding]:
     found.append(_pending_writes(vault))
     found.append(_ledger(vault))
     found += _cached(vault)
-    found.append(_learned(vault))
     found.append(_notes(vault))
     return found
 
 
 def _state_folders(vault: Path) -> list[Finding]:
     found = []
-    for name in (journal.TXN_DIR, cache.CACHE_DIR, cache.LEARNED_DIR):
+    for name in (journal.TXN_DIR, cache.CACHE_DIR):
         path = vault / STATE_DIR / name
         if path.exists() and not path.is_dir():
             found.append(
@@ -131,24 +129,6 @@ def _cached(vault: Path) -> list[Finding]:
     return found
 
 
-def _learned(vault: Path) -> Finding:
-    folder = vault / STATE_DIR / cache.LEARNED_DIR
-    try:
-        learned = cache.load_learned(vault)
-    except TubewikiError as exc:
-        return Finding(str(folder), False, f"{exc}; or `tubewiki doctor --repair`")
-    missing = sorted(set(cache.cached_ids(vault)) - set(learned))
-    if missing:
-        return Finding(
-            str(folder),
-            False,
-            f"no learned names for {', '.join(missing[:5])}"
-            f"{' …' if len(missing) > 5 else ''}; `tubewiki doctor --repair` derives them "
-            "from the entity notes",
-        )
-    return Finding(str(folder), True, f"learned names for {len(learned)} videos")
-
-
 def _notes(vault: Path) -> Finding:
     try:
         loaded = Vault.load(vault)
@@ -162,7 +142,7 @@ def _notes(vault: Path) -> Finding:
 
 def _repair(vault: Path) -> list[Finding]:
     done: list[Finding] = []
-    for name in (journal.TXN_DIR, cache.CACHE_DIR, cache.LEARNED_DIR):
+    for name in (journal.TXN_DIR, cache.CACHE_DIR):
         path = vault / STATE_DIR / name
         if path.exists() and not path.is_dir():
             done.append(_aside(path))
@@ -176,7 +156,6 @@ def _repair(vault: Path) -> list[Finding]:
             cache.load(vault, video_id)
         except TubewikiError:
             done.append(_aside(cache.cache_path(vault, video_id)))
-    done += _derive_learned(vault)
     return done
 
 
@@ -213,54 +192,6 @@ def _new_ledger(vault: Path) -> list[Finding]:
         videos = len(ledger.videos())
     done.append(Finding(str(path), True, f"repaired: a new ledger lists {videos} videos"))
     return done
-
-
-def _derive_learned(vault: Path) -> list[Finding]:
-    """Learned names for cached videos that have none: the aliases of each entity note that
-    appear in that video's section, in the order the ledger first saw the videos."""
-    try:
-        learned = cache.load_learned(vault)
-    except VaultError:
-        folder = vault / STATE_DIR / cache.LEARNED_DIR
-        for path in sorted(folder.glob("*.json")):
-            try:
-                json.loads(path.read_text("utf-8"))["seq"]
-            except (ValueError, KeyError, TypeError, OSError):
-                _aside(path)
-        learned = cache.load_learned(vault)
-    missing = [v for v in cache.cached_ids(vault) if v not in learned]
-    if not missing:
-        return []
-    order = _first_seen(vault)
-    loaded = Vault.load(vault)
-    files: dict[str, bytes] = {}
-    for video_id in missing:
-        forms: dict[str, list[str]] = {}
-        for note in loaded.entity_notes_citing(video_id):
-            text = "".join(
-                b.content for b in sections.blocks(note.body, path=note.path) if b.key == video_id
-            )
-            names = [str(note.meta.get("title", "")), *as_strings(note.meta.get("aliases"))]
-            seen = sorted({n for n in names if n and n in text})
-            if seen:
-                forms[note.slug] = seen
-        seq = order.get(video_id, len(order) + 1)
-        body = json.dumps(
-            {"seq": seq, "forms": forms}, ensure_ascii=False, indent=1, sort_keys=True
-        )
-        files[f"{cache.LEARNED_DIR}/{video_id}.json"] = (body + "\n").encode()
-    journal.commit(vault, {}, state=files)
-    return [Finding(f"learned names of {len(missing)} videos", True, "repaired: derived")]
-
-
-def _first_seen(vault: Path) -> dict[str, int]:
-    """Each video's position among the ledger's successful runs (1 = first)."""
-    order: dict[str, int] = {}
-    with Ledger.read(vault) as ledger:
-        for seq, run in enumerate(reversed(ledger.runs(-1, status="ok")), start=1):
-            for video_id in run.videos:
-                order.setdefault(video_id, seq)
-    return order
 
 
 def _own_notes(loaded: Vault, video_id: str) -> set[str]:

@@ -46,7 +46,7 @@ META_FILE = "meta.json"
 FILES_DIR = "files"
 DELETED_DIR = "deleted"
 OLD_DIR = "old"  # hard links to the files a commit replaced, so it can be undone
-STATE_FOLDERS = ("transcripts", "learned")  # the state a commit may write with the notes
+STATE_FOLDERS = ("transcripts", "learned", "said", "lexicon")  # the state a commit may write with the notes
 JOURNAL_VERSION = 1
 TMP_SUFFIX = ".tubewiki-tmp"
 DONE_SUFFIX = ".done"
@@ -345,7 +345,7 @@ def _target(vault: Path, op: _Op) -> Path:
 
 
 def _check_state_path(rel: object) -> str:
-    """A state file a commit may write: `transcripts/NAME.json` or `learned/NAME.json`."""
+    """A state file a commit may write: `FOLDER/NAME.json`, FOLDER one of `STATE_FOLDERS`."""
     parts = rel.split("/") if isinstance(rel, str) else []
     if (
         len(parts) != 2

@@ -1,39 +1,47 @@
 """The ingest pipeline as a readable sequence of stages.
 
-    acquire -> cache -> learn -> analyse -> (lock) plan -> record -> commit
+    acquire -> study -> (lock) relink -> plan -> record -> commit
 
-`acquire` is the only stage that may touch the network, `analyse` is the only
-one that runs spaCy, and `write` is the only one that changes the vault: under
-the vault lock, after recovering any run a crash left half-done, all notes of
-a run are committed at once and the ledger records what changed. Prefect flows
-call these same functions as tasks.
+`acquire` is the only stage that may touch the network, `study` the only one
+that runs spaCy (what a video says on its own, cached by `tubewiki.study`), and
+`write` the only one that changes the vault: under the vault lock, after
+recovering any run a crash left half-done, it extracts the run's videos, and
+the older ones they re-link, against the whole vault's lexicon
+(`tubewiki.relink`), commits all their notes at once and records in the
+ledger what changed. Prefect flows call these same functions as tasks.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from tubewiki import cache, journal, settled
+from tubewiki import cache, journal, relink, settled
 from tubewiki.cache import Source
 from tubewiki.errors import TubewikiError
-from tubewiki.extract import extract, title_names
 from tubewiki.ledger import ChangeRow, Ledger, RunKind, RunStatus
-from tubewiki.plan import Edit, SectionReport, VideoInput, plan_video, vault_templates
+from tubewiki.plan import (
+    Edit,
+    SectionReport,
+    plan_video,
+    refresh_entity_intro,
+    vault_templates,
+)
 from tubewiki.sanitize import safe_meta
 from tubewiki.sections import Outcome
-from tubewiki.transcript import needs_repair, timed_text
+from tubewiki.study import Study, study
+from tubewiki.study import state_files as study_files
 from tubewiki.transcript_files import read_transcript_file
-from tubewiki.types import KnownEntity, TranscriptKind, VideoMeta
+from tubewiki.types import VideoMeta
 from tubewiki.vault import Vault, note_text
 from tubewiki.youtube import ProxySettings, fetch_metadata, fetch_transcript
 
 log = logging.getLogger(__name__)
 
-AnalysisResult = VideoInput | Exception
+AnalysisResult = Study | Exception
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,43 +53,6 @@ class Request:
     title: str | None = None
     channel: str | None = None
     languages: tuple[str, ...] = ("en",)
-
-
-@dataclass(frozen=True, slots=True)
-class Lexicon:
-    """What the vault knows before a run: entity notes, and which video taught which name."""
-
-    known: tuple[KnownEntity, ...] = ()
-    learned: Mapping[str, cache.Learned] = field(default_factory=dict)
-
-    def for_video(self, video_id: str) -> tuple[KnownEntity, ...]:
-        """What the vault knew before this video first taught it anything.
-
-        Names learned from this video itself, or from videos first ingested
-        after it, are left out (names people added always count). So a video
-        re-ingested later extracts exactly as it did the first time: ingesting
-        again changes no byte, and a rebuild gives the same vault.
-        """
-        mine = self.learned.get(video_id)
-        cutoff = mine.seq if mine else float("inf")
-        taught: dict[str, set[str]] = {}
-        earlier: dict[str, set[str]] = {}
-        for source, record in self.learned.items():
-            for slug, names in record.forms.items():
-                taught.setdefault(slug, set()).update(names)
-                if record.seq < cutoff and source != video_id:
-                    earlier.setdefault(slug, set()).update(names)
-        result = []
-        for entity in self.known:
-            slugs = (entity.slug, *entity.formerly)
-            learned_any = set().union(*(taught.get(s, set()) for s in slugs))
-            before = set().union(*(earlier.get(s, set()) for s in slugs))
-            forms = [
-                f for f in (entity.name, *entity.aliases) if f in before or f not in learned_any
-            ]
-            if forms:
-                result.append(replace(entity, name=forms[0], aliases=tuple(forms[1:])))
-        return tuple(result)
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,45 +97,12 @@ def acquire(request: Request, *, vault: Path, proxy: ProxySettings | None = None
     return Source(safe_meta(meta), transcript)
 
 
-def learn(vault: Path) -> Lexicon:
-    """Read the vault's entity notes (after finishing any crashed run)."""
-    with journal.vault_lock(vault):
-        _recover(vault)
-        loaded = Vault.load(vault)
-        learned = cache.load_learned(vault)
-    return Lexicon(tuple(loaded.known_entities()), learned)
-
-
-def analyse(source: Source, lexicon: Lexicon = Lexicon()) -> VideoInput:
-    """Pure and picklable: the part a Dask or process pool may run elsewhere."""
-    known = lexicon.for_video(source.meta.video_id)
-    names = {n for k in known for n in (k.name, *k.aliases)}
-    transcript = source.transcript
-    if transcript.kind is TranscriptKind.GENERATED or needs_repair(transcript.snippets):
-        names.update(title_names(source.meta.title))  # lowercase captions: learn from the title
-    timed = timed_text(transcript, names=sorted(names))
-    extraction = extract(
-        timed,
-        source.meta.video_id,
-        known=known,
-        chapters=source.meta.chapters,
-        title=source.meta.title,
-    )
-    return VideoInput(
-        meta=source.meta,
-        extraction=extraction,
-        transcript_kind=str(source.transcript.kind),
-        language=source.transcript.language,
-        duration=source.transcript.end,
-    )
-
-
-def analyse_each(sources: Sequence[Source], lexicon: Lexicon = Lexicon()) -> list[AnalysisResult]:
-    """`analyse` for a batch: a video that fails gives its error and fails alone."""
+def study_each(vault: Path, sources: Sequence[Source]) -> list[AnalysisResult]:
+    """`study` for a batch: a video that fails gives its error and fails alone."""
     results: list[AnalysisResult] = []
     for source in sources:
         try:
-            results.append(analyse(source, lexicon))
+            results.append(study(vault, source))
         except TubewikiError as exc:
             results.append(exc)
         except Exception as exc:  # a bug, surely; the rest of the batch still counts
@@ -175,43 +113,61 @@ def analyse_each(sources: Sequence[Source], lexicon: Lexicon = Lexicon()) -> lis
 
 def write(
     vault: Path,
-    items: Sequence[tuple[Source, VideoInput]],
+    items: Sequence[tuple[Source, Study]],
     *,
     kind: RunKind = "ingest",
     force: bool = False,
     lock_timeout: float | None = None,
 ) -> RunReport:
-    """Plan every item's notes and commit them in one all-or-nothing run.
+    """Plan the notes of every item, and of the older videos they re-link, and commit
+    them in one all-or-nothing run.
 
-    The cached transcripts, the names each video taught the vault and the
-    videos' ledger rows are part of that same commit: they exist exactly
-    when the notes they describe do.
+    The cached transcripts, what each video teaches the vault, the lexicon
+    and the videos' ledger rows are part of that same commit: they exist
+    exactly when the notes they describe do.
     """
-    learned: dict[str, dict[str, list[str]]] = {}
+    sources = {source.meta.video_id: source for source, _ in items}
+    studies = {found.video_id: found for _, found in items}
     own: dict[str, set[str]] = {}
+    planned: list[relink.RunPlan] = []
 
     def edit(loaded: Vault) -> list[SectionReport]:
         templates = vault_templates(vault)
+        run = relink.prepare(vault, loaded, sources, studies, everything=kind == "rebuild")
+        planned.append(run)
         reports: list[SectionReport] = []
-        for _, item in items:
-            mine = plan_video(loaded, item, force=force, templates=templates, learned=learned)
-            own.setdefault(item.meta.video_id, set()).update(r.path for r in mine)
+        for video_id, item in sorted(run.inputs.items()):
+            mine = plan_video(
+                loaded,
+                item,
+                force=force and video_id in sources,
+                templates=templates,
+                lexicon=run.lexicon,
+                linkable=run.linkable,
+            )
+            own.setdefault(video_id, set()).update(r.path for r in mine)
             reports.extend(mine)
+        for slug in sorted(run.refresh):
+            if (note := loaded.entity_note(slug)) is not None:
+                refresh_entity_intro(loaded, note, templates, run.lexicon.get(slug))
         return reports
 
     def bookkeeping() -> Bookkeeping:
-        state = cache.state_files(vault, [source for source, _ in items], learned)
+        run = planned[-1]
+        state = cache.state_files(list(sources.values()))
+        state.update(study_files(run.studies))
+        state.update(relink.state_files(run))
         rows = [
             {
-                "video_id": item.meta.video_id,
-                "title": item.meta.title,
-                "channel": item.meta.channel,
-                "transcript_kind": item.transcript_kind,
-                "language": item.language,
+                "video_id": video_id,
+                "title": source.meta.title,
+                "channel": source.meta.channel,
+                "transcript_kind": str(source.transcript.kind),
+                "language": source.transcript.language,
                 "transcript_hash": source.transcript_hash,
-                "notes": sorted(own.get(item.meta.video_id, ())),  # its own notes only
+                "notes": sorted(own.get(video_id, ())),  # its own notes only
             }
-            for source, item in items
+            for video_id, source in sources.items()
         ]
         return state, rows
 
@@ -219,7 +175,7 @@ def write(
         if kind == "ingest" and len(items) == 1 and not force and not report.conflicts:
             settled.record(vault, items[0][0], report.run_id)  # the last write of the run
 
-    videos = [item.meta.video_id for _, item in items]
+    videos = list(sources)
     return apply(
         vault,
         kind,
@@ -344,13 +300,25 @@ def ingest(
     source = acquire(request, vault=vault, proxy=proxy)
     if not force and (run_id := settled.settled_by(vault, source)):
         return unchanged(source, run_id)
-    item = analyse(source, learn(vault))  # reads every note first: a bad one stops the run
-    return write(vault, [(source, item)], force=force, lock_timeout=lock_timeout)
+    found = study(vault, source)
+    return write(vault, [(source, found)], force=force, lock_timeout=lock_timeout)
 
 
 def unchanged(source: Source, run_id: str) -> RunReport:
     """The report of an ingest skipped because run `run_id` already wrote its result."""
     return RunReport(run_id=run_id, kind="ingest", videos=(source.meta.video_id,))
+
+
+def rebuild(vault: Path, *, force: bool = False) -> RunReport:
+    """What the rebuild-vault flow does, in one process: every cached video again."""
+    sources = rebuild_sources(vault)
+    return write(vault, [(s, study(vault, s)) for s in sources], kind="rebuild", force=force)
+
+
+def recover(vault: Path) -> list[str]:
+    """Finish or undo a run a crash left half-done, as any writing command does first."""
+    with journal.vault_lock(vault):
+        return _recover(vault)
 
 
 def rebuild_sources(vault: Path) -> list[Source]:

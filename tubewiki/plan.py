@@ -10,12 +10,13 @@ the run is committed, so no link can dangle.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Collection, Iterable
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 from tubewiki import sections
 from tubewiki.journal import STATE_DIR
+from tubewiki.lexicon import Entry
 from tubewiki.notes import Note
 from tubewiki.render import (
     ChannelBlockContext,
@@ -34,7 +35,7 @@ from tubewiki.types import Claim, ClaimLink, Entity, Extraction, VideoMeta
 from tubewiki.vault import ENTITY_DIR, Vault, as_strings
 from tubewiki.youtube import video_url
 
-INTRO_KEY = "intro"
+INTRO_KEY = sections.INTRO
 _FROM_LINE = re.compile(r"^From: \[\[[^\n]*<br/>[ \t]*$", re.MULTILINE)
 TRANSCRIPT_LABELS = {
     "manual": "transcript: captions by the creator",
@@ -69,19 +70,24 @@ def plan_video(
     *,
     force: bool = False,
     templates: Path | None = None,
-    learned: dict[str, dict[str, list[str]]] | None = None,
+    lexicon: Mapping[str, Entry] | None = None,
+    linkable: Collection[str] | None = None,
 ) -> list[SectionReport]:
     """Edit the in-memory vault for one video; return what happened to each block.
 
-    `learned`, when given, receives the names this video taught each entity note.
+    `lexicon` gives each entity note its title, type and aliases; `linkable`
+    the entity notes that exist once the run is done (by default, those that
+    exist now and this video's).
     """
     meta, ex = item.meta, item.extraction
+    lexicon = lexicon or {}
     taken = vault.slugs()
     channel = _channel_note(vault, meta, taken)
     vault.put(channel)
     video = _video_note(vault, meta, channel.slug, taken)
     slugs = {e.slug: _entity_slug(vault, e.slug, taken) for e in ex.entities}
-    linkable = set(slugs.values()) | {n.slug for n in vault.by_kind("entity")}
+    if linkable is None:
+        linkable = set(slugs.values()) | {n.slug for n in vault.by_kind("entity")}
     reports: list[SectionReport] = []
 
     def claims(items: Iterable[Claim], self_slug: str = "") -> list[str]:
@@ -117,10 +123,15 @@ def plan_video(
     written: list[Entity] = []
     for entity in sorted(ex.entities, key=lambda e: slugs[e.slug]):
         slug = slugs[entity.slug]
+        entry = lexicon.get(slug)
         note = vault.entity_note(slug) or vault.new_note(
             f"{ENTITY_DIR}/{slug}.md",
             "entity",
-            {"title": entity.name, "videoId": meta.video_id, "type": entity.label},
+            {
+                "title": entry.name if entry else entity.name,
+                "videoId": meta.video_id,
+                "type": entry.label if entry else entity.label,
+            },
         )
         described = ex.descriptions.get(entity.slug, ())
         section = EntitySectionContext(
@@ -137,13 +148,11 @@ def plan_video(
         add_to_list(note, "videos", [meta.video_id])
         vault.put(note)
         written.append(replace(entity, slug=slug))
-    if learned is not None:
-        learned[meta.video_id] = {e.slug: [e.name, *e.aliases] for e in written}
     dropped = _drop_stale_sections(vault, meta.video_id, {e.slug for e in written})
     reports.extend(dropped)
     stale = [n for r in dropped if (n := vault.notes.get(r.path)) is not None]
     for note in [*vault.entity_notes_citing(meta.video_id), *stale]:
-        refresh_entity_intro(vault, note, templates)
+        refresh_entity_intro(vault, note, templates, lexicon.get(note.slug))
 
     channel_ctx = ChannelBlockContext(
         title=meta.title.replace("[", "(").replace("]", ")"),
@@ -214,17 +223,16 @@ def _with_from_line(body: str, channel_slugs: Collection[str]) -> str:
 
 
 def add_to_list(note: Note, key: str, values: Iterable[str]) -> None:
-    """Union `values`, in their order, into a front matter list, ignoring case.
+    """Union `values` into a front matter list, ignoring case.
 
-    What is already there keeps the order people and earlier runs gave it.
+    A list that gains a value is sorted, so it reads the same whichever video
+    added what first; a list that gains nothing is left as people wrote it.
     """
     current = as_strings(note.meta.get(key))
     seen = {v.casefold() for v in current}
-    for value in values:
-        if value.casefold() not in seen:
-            current.append(value)
-            seen.add(value.casefold())
-    note.meta[key] = current
+    new = [v for v in dict.fromkeys(values) if v.casefold() not in seen]
+    if new or key not in note.meta:
+        note.meta[key] = sorted([*current, *new], key=lambda v: (v.casefold(), v))
 
 
 def _drop_stale_sections(vault: Vault, video_id: str, kept: set[str]) -> list[SectionReport]:
@@ -240,9 +248,29 @@ def _drop_stale_sections(vault: Vault, video_id: str, kept: set[str]) -> list[Se
             continue  # a person's words (edited, or kept with `resolve`): leave them
         note.body = sections.remove(note.body, video_id, path=note.path)
         note.meta["videos"] = [v for v in as_strings(note.meta.get("videos")) if v != video_id]
-        vault.put(note)
+        if not note.meta["videos"] and disposable(note):
+            vault.delete(note.path)  # nothing left of it, and nothing of a person's
+        else:
+            vault.put(note)
         reports.append(SectionReport(note.path, video_id, sections.Outcome.REPLACED))
     return reports
+
+
+# Front matter that tubewiki writes in an entity note; any other key is a person's.
+ENTITY_KEYS = frozenset({"title", "videoId", "type", "tubewiki", "aliases", "channels", "videos"})
+
+
+def disposable(note: Note) -> bool:
+    """Whether the note holds nothing a person wrote: no key, text or edit of theirs.
+
+    Such a note, once no video cites it, is deleted, as if no video had made it.
+    """
+    if set(note.meta) - ENTITY_KEYS:
+        return False
+    found = sections.blocks(note.body, path=note.path)
+    if any(b.kind != "begin" or b.edited or b.kept for b in found):
+        return False
+    return not _FROM_LINE.sub("", sections.outside(note.body, path=note.path)).strip()
 
 
 def vault_templates(root: Path) -> Path | None:
@@ -251,8 +279,12 @@ def vault_templates(root: Path) -> Path | None:
     return override if override.is_dir() else None
 
 
-def refresh_entity_intro(vault: Vault, note: Note, templates: Path | None) -> None:
+def refresh_entity_intro(
+    vault: Vault, note: Note, templates: Path | None, entry: Entry | None = None
+) -> None:
     """Rewrite an entity note's intro from its video sections.
+
+    With the lexicon's `entry`, the title, type and aliases follow it.
 
     The description comes from the section of the video that says most about
     the entity (most claims, then video id, so the order of ingests does not
@@ -270,6 +302,9 @@ def refresh_entity_intro(vault: Vault, note: Note, templates: Path | None) -> No
     description, source = _description(note, set(cited))
     if source or longest[1]:
         note.meta["videoId"] = source or longest[1]
+    if entry is not None:
+        note.meta.update(title=entry.name, type=entry.label)
+        note.meta["aliases"] = list(entry.aliases)
     existing = vault.slugs()
     channels = [c for c in as_strings(note.meta.get("channels")) if c in existing]
     note.body = _with_from_line(note.body, channels)

@@ -27,6 +27,7 @@ _BLOCK = re.compile(
     r"<!-- tubewiki:end(?P<endkind>-proposed)? (?P<endkey>[\w-]+) -->",
     re.DOTALL,
 )
+INTRO = "intro"  # the key of an entity note's opening block, which stays first
 _ANY_MARKER = re.compile(r"<!-- tubewiki:[\w-]+ [\w-]+")
 
 
@@ -114,13 +115,21 @@ def blocks(body: str, *, path: str = "") -> list[Block]:
 
 
 def upsert(
-    body: str, key: str, content: str, *, force: bool = False, first: bool = False, path: str = ""
+    body: str,
+    key: str,
+    content: str,
+    *,
+    force: bool = False,
+    first: bool = False,
+    path: str = "",
 ) -> tuple[str, Outcome]:
     """Put `content` in the block for `key`, respecting a person's edits.
 
-    A new block goes after the last managed block (before the first one when
-    `first`), or at the end. An edited block is kept and the new text is
-    proposed right after it, unless `force`.
+    A new block goes before the first one when `first`; otherwise in key
+    order among the other blocks (after the intro), so a note's
+    sections read the same whichever video came first, or at the end. An
+    edited block is kept and the new text is proposed right after it, unless
+    `force`.
     """
     found = blocks(body, path=path)
     current = next((b for b in found if b.kind == "begin" and b.key == key), None)
@@ -132,7 +141,7 @@ def upsert(
             return body, Outcome.UNCHANGED  # the person already chose their version over this one
         current = replace(current, sha="")  # a newer tubewiki version: propose it again
     if current is None:
-        return _insert(body, found, new_block, first=first), Outcome.ADDED
+        return _insert(body, found, new_block, first=first, key=key), Outcome.ADDED
     if current.edited and not force:
         if current.sha == digest(new_content):
             # tubewiki would write what it wrote before: nothing to propose
@@ -153,12 +162,20 @@ def upsert(
     return body[: current.start] + new_block + body[current.end :], outcome
 
 
-def _insert(body: str, found: list[Block], text: str, *, first: bool = False) -> str:
-    """Put a whole block after the last one (before the first when `first`), or at the end."""
+def _insert(
+    body: str,
+    found: list[Block],
+    text: str,
+    *,
+    first: bool = False,
+    key: str = "",
+) -> str:
+    """Put a whole block in key order among the others (first when `first`), or at the end."""
     if not found:
         return f"{body.rstrip()}\n\n{text}\n".lstrip("\n")
-    if first:
-        at = found[0].start
+    later = [b for b in found if b.kind == "begin" and b.key != INTRO and b.key > key]
+    if first or (later and key):
+        at = found[0].start if first else later[0].start
         return f"{body[:at]}{text}\n\n{body[at:]}"
     at = found[-1].end
     return f"{body[:at]}\n\n{text}{body[at:]}"
@@ -170,7 +187,7 @@ def adopt(body: str, source: str, block: Block, *, path: str = "") -> str:
     Its hash and `kept=` mark travel with it, so a person's edit stays a
     person's edit in its new note.
     """
-    return _insert(body, blocks(body, path=path), source[block.start : block.end])
+    return _insert(body, blocks(body, path=path), source[block.start : block.end], key=block.key)
 
 
 def resolve(body: str, key: str, *, take_proposed: bool, path: str = "") -> str:

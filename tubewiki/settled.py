@@ -30,8 +30,8 @@ from tubewiki.nlp import model_name
 
 SETTLED_DIR = "settled"
 # State that never changes what an ingest writes: the run history, the lock,
-# these records themselves, and caches derived from the notes (the note index,
-# the lexicons handed to workers).
+# these records themselves, and caches derived from the notes and transcripts
+# (the note index, the parse cache).
 IGNORED_STATE = (
     LEDGER_FILE,
     LOCK_FILE,
@@ -39,7 +39,7 @@ IGNORED_STATE = (
     SETTLED_DIR,
     TXN_DIR,
     "index.sqlite",
-    "lexicons",
+    "parsed",
 )
 # Libraries whose upgrade can change what an ingest writes, besides tubewiki itself.
 OUTPUT_LIBRARIES = (

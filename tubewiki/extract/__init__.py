@@ -9,12 +9,13 @@ hand-made records and its result can cross process and Dask boundaries.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from typing import TYPE_CHECKING
 
 from tubewiki.extract.claims import Candidate, about, best, candidates, distinct, introduces
 from tubewiki.extract.describe import descriptions
 from tubewiki.extract.entities import Resolved, resolve
+from tubewiki.extract.known import known_mentions, relevant, with_known
 from tubewiki.extract.parse import parse, pipe_chunks, title_names
 from tubewiki.extract.segments import segments
 from tubewiki.extract.spans import SpanSet
@@ -50,10 +51,13 @@ def extract(
     chapters: Sequence[Chapter] = (),
     title: str = "",
     nlp: Language | None = None,
+    allowed: Collection[str] | None = None,
 ) -> Extraction:
     """The whole extraction stage for one video."""
-    parsed = parse(timed, known=known, nlp=nlp)
-    return assemble(parsed, timed, video_id, known=known, chapters=chapters, title=title)
+    parsed = parse(timed, nlp=nlp)
+    return assemble(
+        parsed, timed, video_id, known=known, chapters=chapters, title=title, allowed=allowed
+    )
 
 
 def assemble(
@@ -64,18 +68,29 @@ def assemble(
     known: Sequence[KnownEntity] = (),
     chapters: Sequence[Chapter] = (),
     title: str = "",
+    allowed: Collection[str] | None = None,
 ) -> Extraction:
-    """Everything after spaCy: pure functions of the parsed records."""
+    """Everything after spaCy: pure functions of the parsed records.
+
+    `known` are the vault's entities; only those the text can name are used.
+    When `allowed` is given, the video yields only entities with those slugs: what the
+    vault learned from all its videos decides which notes exist, so no note
+    depends on which video happened to be extracted last.
+    """
+    known = relevant(known, timed.text)
+    mentions = with_known(parsed.mentions, known_mentions(timed.text, known))
     reads = sponsor_reads(timed, title=title)
     skip = [(r.start, r.end) for r in reads]
     named = resolve(
-        parsed.mentions, timed.text, known=known, sentences=parsed.sentences, title=title, skip=skip
+        mentions, timed.text, known=known, sentences=parsed.sentences, title=title, skip=skip
     )
     duration = timed.times[-1] if timed.times else 0.0
     main_topics = topics(
         parsed.terms, named, words=timed.words, skip=skip, limit=topic_count(duration / 60)
     )
     resolved = _combine(named, as_entities(main_topics))
+    if allowed is not None:
+        resolved = _only(resolved, allowed)
     entities = {e.slug: e for e in resolved.entities}
     every = distinct(candidates(parsed.sentences, resolved.mentions, entities, timed, skip=skip))
     found = [c for c in every if not introduces(c)]
@@ -122,6 +137,13 @@ def _combine(named: Resolved, concepts: Resolved) -> Resolved:
     mentions.sort(key=lambda m: (m.start, -m.end))
     entities: tuple[Entity, ...] = (*named.entities, *extra)
     return Resolved(entities, tuple(mentions))
+
+
+def _only(resolved: Resolved, slugs: Collection[str]) -> Resolved:
+    return Resolved(
+        tuple(e for e in resolved.entities if e.slug in slugs),
+        tuple(m for m in resolved.mentions if m.slug in slugs),
+    )
 
 
 def _sections(

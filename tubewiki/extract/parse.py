@@ -11,14 +11,13 @@ on hand-made records.
 from __future__ import annotations
 
 import logging
-import threading
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING
 
-from tubewiki.extract.entities import learnable_forms, surface_form
-from tubewiki.nlp import RULER, load_nlp, patterns_in, set_ruler_patterns
+from tubewiki.extract.entities import surface_form
+from tubewiki.nlp import load_nlp
 from tubewiki.transcript import TimedText
-from tubewiki.types import KeyTerm, KnownEntity, Parsed, RawMention, Sentence, TermHit
+from tubewiki.types import KeyTerm, Parsed, RawMention, Sentence, TermHit
 
 if TYPE_CHECKING:
     from spacy.language import Language
@@ -70,7 +69,6 @@ SUBJECT_DEPS = frozenset({"nsubj", "nsubjpass", "csubj", "expl"})
 CONTENT_POS = frozenset({"NOUN", "PROPN", "VERB", "ADJ"})
 CHUNK_CHARS = 2000
 KEY_TERMS = 60
-_PIPELINE_LOCK = threading.Lock()
 
 Tok = tuple[int, int, str, str, str, bool]  # start, end, lemma (lower), pos, tag, stop word
 
@@ -95,55 +93,28 @@ def pipe_chunks(timed: TimedText, max_chars: int = CHUNK_CHARS) -> list[tuple[in
     return [(start, chunk) for start, chunk in chunks if chunk.strip()]
 
 
-def ruler_patterns(known: Iterable[KnownEntity]) -> list[dict[str, str]]:
-    """Phrase patterns for the entity ruler, the slug as the pattern id."""
-    return [
-        {"label": entity.label, "pattern": form, "id": entity.slug}
-        for entity in known
-        for form in learnable_forms(entity)
-    ]
-
-
-def configure_ruler(nlp: Language, known: Sequence[KnownEntity], text: str | None = None) -> bool:
-    """Load the vault's names into the ruler (those that can occur in `text`); False if none."""
-    patterns = ruler_patterns(known)
-    return set_ruler_patterns(nlp, patterns if text is None else patterns_in(patterns, text))
-
-
 def parse(
     timed: TimedText,
     *,
-    known: Sequence[KnownEntity] = (),
     nlp: Language | None = None,
     batch_size: int = 16,
 ) -> Parsed:
+    """What spaCy says of the text: a function of the text alone, so it can be cached."""
     nlp = nlp or load_nlp()
     chunks = pipe_chunks(timed)
     sentences: list[Sentence] = []
     mentions: list[RawMention] = []
     tokens: list[Tok] = []
     docs: list[Doc] = []
-    # The ruler belongs to the process-wide pipeline: a Dask worker running
-    # several threads must not load one video's names while another parses.
-    with _PIPELINE_LOCK:
-        has_patterns = configure_ruler(nlp, known, timed.text)
-        with nlp.select_pipes(disable=[] if has_patterns else [RULER]):
-            piped = nlp.pipe((chunk for _, chunk in chunks), batch_size=batch_size)
-            for (offset, _), doc in zip(chunks, piped, strict=True):
-                sentences.extend(_sentences(doc, offset))
-                mentions.extend(_mentions(doc, offset))
-                tokens.extend(
-                    (
-                        offset + t.idx,
-                        offset + t.idx + len(t),
-                        t.lemma_.lower(),
-                        t.pos_,
-                        t.tag_,
-                        t.is_stop,
-                    )
-                    for t in doc
-                )
-                docs.append(doc)
+    piped = nlp.pipe((chunk for _, chunk in chunks), batch_size=batch_size)
+    for (offset, _), doc in zip(chunks, piped, strict=True):
+        sentences.extend(_sentences(doc, offset))
+        mentions.extend(_mentions(doc, offset))
+        tokens.extend(
+            (offset + t.idx, offset + t.idx + len(t), t.lemma_.lower(), t.pos_, t.tag_, t.is_stop)
+            for t in doc
+        )
+        docs.append(doc)
     terms = _key_terms(docs, tokens, timed.text)
     return Parsed(tuple(sentences), tuple(mentions), terms)
 
@@ -151,8 +122,7 @@ def parse(
 def title_names(title: str, *, nlp: Language | None = None) -> list[str]:
     """Names the video's title gives, to mend their case in lowercase auto-captions."""
     nlp = nlp or load_nlp()
-    with _PIPELINE_LOCK, nlp.select_pipes(disable=[RULER]):
-        doc = nlp(title)
+    doc = nlp(title)
     return sorted({surface_form(e.text) for e in doc.ents if e.label_ in NAMED_LABELS} - {""})
 
 
@@ -268,13 +238,12 @@ def _is_figure(ent: Span) -> bool:
 
 def _mentions(doc: Doc, offset: int) -> Iterator[RawMention]:
     for ent in doc.ents:
-        if ent.label_ in NAMED_LABELS or ent.ent_id_:
+        if ent.label_ in NAMED_LABELS:
             yield RawMention(
                 start=offset + ent.start_char,
                 end=offset + ent.end_char,
                 text=ent.text,
                 label=ent.label_,
-                slug=ent.ent_id_,
             )
 
 

@@ -1,0 +1,145 @@
+"""Which videos a run extracts, so the vault is what all its videos make together.
+
+A run's own videos are extracted against the lexicon of the whole vault
+(`tubewiki.lexicon`). When they change that lexicon (a new name, a new
+spelling, a note made or gone), the older videos that say one of the changed
+names are extracted again too, from their cached parse, and re-planned in
+the same run: every video links every name the vault knows, whichever came
+first. The lexicon a run ends with is kept in the state folder, so the next
+run can tell what changed, a person's edits to front matter included.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from tubewiki import cache, lexicon
+from tubewiki.cache import Source
+from tubewiki.errors import StateError
+from tubewiki.journal import state_dir
+from tubewiki.lexicon import Lexicon, Taught
+from tubewiki.notes import Note
+from tubewiki.plan import VideoInput, disposable
+from tubewiki.study import Study, extract_known, load_taught, study, videos_saying
+from tubewiki.vault import Vault, as_strings
+
+LEXICON_FILE = "lexicon/vault.json"
+
+
+@dataclass
+class RunPlan:
+    """The videos a run plans, against which lexicon, and what it stores."""
+
+    inputs: dict[str, VideoInput]
+    lexicon: Lexicon  # the entries, each `has_note` as after the run
+    linkable: set[str]  # the entity notes that exist after the run
+    refresh: set[str]  # entity notes whose entry changed: title, type, aliases
+    studies: list[Study] = field(default_factory=list)  # records to store with the notes
+
+
+def prepare(
+    vault: Path,
+    loaded: Vault,
+    sources: Mapping[str, Source],
+    studies: Mapping[str, Study],
+    *,
+    everything: bool = False,
+) -> RunPlan:
+    """Plan a run of `sources` (studied in `studies`) into the loaded vault."""
+    sources = dict(sources)
+    fresh = dict(studies)
+    ids = set(cache.cached_ids(vault)) | set(sources)
+    records: dict[str, tuple[Taught, ...]] = {v: s.taught for v, s in fresh.items()}
+    for video_id in sorted(ids - set(records)):
+        stored = load_taught(vault, video_id)
+        if stored is None:  # made by other code, or lost: study it again
+            sources[video_id] = _cached(vault, video_id)
+            fresh[video_id] = study(vault, sources[video_id])
+            stored = fresh[video_id].taught
+        records[video_id] = stored
+    entries = lexicon.build(loaded.known_entities(), records)
+    old = None if everything else _snapshot(vault)
+    changed = lexicon.changed(old or {}, entries)
+    if old is None:
+        todo = set(ids)
+    else:
+        names = lexicon.forms_of(old.get(s) for s in changed) | lexicon.forms_of(
+            entries.get(s) for s in changed
+        )
+        todo = set(fresh) | videos_saying(vault, ids - set(fresh), names)
+    known = [e.known() for e in entries.values()]
+    allowed = lexicon.allowed(entries)
+
+    def extract(video_ids: Iterable[str]) -> dict[str, VideoInput]:
+        result = {}
+        for video_id in sorted(video_ids):
+            source = sources.get(video_id) or _cached(vault, video_id)
+            result[video_id] = VideoInput(
+                meta=source.meta,
+                extraction=extract_known(vault, source, known, allowed),
+                transcript_kind=str(source.transcript.kind),
+                language=source.transcript.language,
+                duration=source.transcript.end,
+            )
+        return result
+
+    inputs = extract(todo)
+    current = {n.slug for n in loaded.by_kind("entity")}
+    linkable = _notes_after(loaded, inputs)
+    flipped = linkable ^ current
+    if flipped and old is not None:  # links to a note made or gone: re-plan who says it
+        names = lexicon.forms_of(entries.get(s) or old.get(s) for s in flipped)
+        inputs.update(extract(videos_saying(vault, ids - set(inputs), names)))
+    return RunPlan(
+        inputs=inputs,
+        lexicon=lexicon.with_notes(entries, linkable),
+        linkable=linkable,
+        refresh={s for s in changed if s in current and s in linkable},
+        studies=[fresh[v] for v in sorted(fresh)],
+    )
+
+
+def state_files(plan: RunPlan) -> dict[str, bytes]:
+    return {LEXICON_FILE: lexicon.dumps(plan.lexicon)}
+
+
+def _notes_after(loaded: Vault, inputs: Mapping[str, VideoInput]) -> set[str]:
+    """The entity notes once `inputs` are planned: a note no video cites any more, and
+    with nothing of a person's in it, is gone (`plan.disposable`)."""
+    yielded: dict[str, set[str]] = {}
+    for video_id, item in inputs.items():
+        for entity in item.extraction.entities:
+            slug = entity.slug
+            if loaded.entity_note(slug) is None:
+                slug = loaded.redirect(slug) or slug
+            yielded.setdefault(slug, set()).add(video_id)
+    after = set(yielded)
+    for note in loaded.by_kind("entity"):
+        cited = set(as_strings(note.meta.get("videos"))) - set(inputs)
+        if cited or note.slug in yielded or not _vanishes(note, inputs):
+            after.add(note.slug)
+    return after
+
+
+def _vanishes(note: Note, inputs: Collection[str]) -> bool:
+    cites_run = set(as_strings(note.meta.get("videos"))) & set(inputs)
+    return bool(cites_run) and disposable(note)
+
+
+def _snapshot(vault: Path) -> Lexicon | None:
+    path = state_dir(vault) / LEXICON_FILE
+    try:
+        return lexicon.loads(path.read_bytes())
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError, TypeError, IndexError):
+        return None  # unreadable: extract every video again, which needs no snapshot
+
+
+def _cached(vault: Path, video_id: str) -> Source:
+    source = cache.load(vault, video_id)
+    if source is None:
+        raise StateError(f"the cached transcript of {video_id} is missing; ingest the video again")
+    return source
