@@ -82,9 +82,13 @@ def plan_video(
     meta, ex = item.meta, item.extraction
     lexicon = lexicon or {}
     taken = vault.slugs()
-    channel = _channel_note(vault, meta, taken)
+    # A new channel or video note leaves the lexicon's slugs to entity notes, which may
+    # come later: whichever comes first, "Skyhook Labs" the company keeps `skyhook_labs`.
+    reserved = taken | set(lexicon)
+    channel = _channel_note(vault, meta, reserved)
     vault.put(channel)
-    video = _video_note(vault, meta, channel.slug, taken)
+    video = _video_note(vault, meta, channel.slug, reserved)
+    taken |= {channel.slug, video.slug}
     slugs = {e.slug: _entity_slug(vault, e.slug, taken) for e in ex.entities}
     if linkable is None:
         linkable = set(slugs.values()) | {n.slug for n in vault.by_kind("entity")}

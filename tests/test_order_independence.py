@@ -1,0 +1,110 @@
+"""The vault depends on which videos are in it, never on their order or batching.
+
+Four hand-written videos of one show name each other's companies and people;
+one says "skyhook labs" only in lower case, which no model tags, so it can only
+be linked by what another video taught the vault. They go into fresh vaults
+one by one in several orders, in one backfill, and in two batches, and every
+vault must be the same bytes, notes and what the next run relies on alike.
+A rebuild and a repeated ingest then change nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import pytest
+
+from tests.vaults import check_notes, dangling_links, rebuild, snapshot
+from tubewiki import pipeline
+from tubewiki.pipeline import Request
+from tubewiki.study import study
+
+FIXTURES = Path(__file__).parent / "fixtures"
+VIDEOS = {
+    "OrderAaaa01": ("lifecycle/orbital_freight_story.json", "How Orbital Freight started"),
+    "OrderBbbb02": ("lifecycle/rideshare_rivals.json", "Rideshare rivals"),
+    "OrderCccc03": ("order/skyhook_labs.json", "Skyhook Labs"),
+    "OrderDddd04": ("order/antenna_market.json", "The antenna market"),
+}
+# The state a later run reads; caches (parses, the note index) and the run history may differ.
+STATE = ("transcripts", "learned", "said", "lexicon")
+
+
+def request(video_id: str) -> Request:
+    path, title = VIDEOS[video_id]
+    return Request(video_id, FIXTURES / path, title=title, channel="Launch Ledger")
+
+
+def one_by_one(vault: Path, order: Sequence[str]) -> None:
+    for video_id in order:
+        pipeline.ingest(request(video_id), vault)
+
+
+def in_batches(vault: Path, batches: Sequence[Sequence[str]]) -> None:
+    for batch in batches:
+        sources = [pipeline.acquire(request(v), vault=vault) for v in batch]
+        pipeline.write(vault, [(s, study(vault, s)) for s in sources], kind="backfill")
+
+
+def everything(vault: Path) -> dict[str, bytes]:
+    found = snapshot(vault)
+    for folder in STATE:
+        for path in sorted((vault / ".tubewiki" / folder).glob("*.json")):
+            found[path.relative_to(vault).as_posix()] = path.read_bytes()
+    return found
+
+
+@pytest.fixture(scope="module")
+def reference(tmp_path_factory: pytest.TempPathFactory, nlp: object) -> tuple[Path, dict]:
+    vault = tmp_path_factory.mktemp("order") / "vault"
+    one_by_one(vault, sorted(VIDEOS))
+    return vault, everything(vault)
+
+
+def test_a_name_one_video_teaches_links_the_videos_before_it(
+    reference: tuple[Path, dict],
+) -> None:
+    vault, _ = reference
+    market = (vault / "launch_ledger" / "the_antenna_market.md").read_text()
+    assert "[[skyhook_labs | Skyhook labs]] sells antenna time" in market
+    skyhook = (vault / "entities" / "skyhook_labs.md").read_text()
+    assert "<!-- tubewiki:begin OrderDddd04" in skyhook
+    assert dangling_links(vault) == []
+    check_notes(vault)
+
+
+@pytest.mark.parametrize(
+    "how",
+    [
+        ["OrderDddd04", "OrderCccc03", "OrderBbbb02", "OrderAaaa01"],
+        ["OrderCccc03", "OrderAaaa01", "OrderDddd04", "OrderBbbb02"],
+        [["OrderAaaa01", "OrderBbbb02", "OrderCccc03", "OrderDddd04"]],
+        [["OrderDddd04", "OrderBbbb02"], ["OrderCccc03", "OrderAaaa01"]],
+    ],
+    ids=["reversed", "shuffled", "one-backfill", "two-batches"],
+)
+def test_any_order_or_batching_gives_the_same_vault(
+    tmp_path: Path, reference: tuple[Path, dict], how: list
+) -> None:
+    vault = tmp_path / "vault"
+    if isinstance(how[0], list):
+        in_batches(vault, how)
+    else:
+        one_by_one(vault, how)
+    _, expected = reference
+    found = everything(vault)
+    assert sorted(found) == sorted(expected)
+    assert [p for p in expected if found[p] != expected[p]] == []
+
+
+def test_rebuild_and_a_repeated_ingest_change_nothing(
+    tmp_path: Path, reference: tuple[Path, dict]
+) -> None:
+    vault = tmp_path / "vault"
+    one_by_one(vault, ["OrderBbbb02", "OrderDddd04", "OrderAaaa01", "OrderCccc03"])
+    report = rebuild(vault)
+    assert (report.created, report.updated, report.deleted) == ((), (), ())
+    again = pipeline.ingest(request("OrderDddd04"), vault, force=True)
+    assert (again.created, again.updated, again.deleted) == ((), (), ())
+    assert everything(vault) == reference[1]
