@@ -46,7 +46,8 @@ META_FILE = "meta.json"
 FILES_DIR = "files"
 DELETED_DIR = "deleted"
 OLD_DIR = "old"  # hard links to the files a commit replaced, so it can be undone
-STATE_FOLDERS = ("transcripts", "learned", "said", "lexicon")  # the state a commit may write with the notes
+# The state a commit may write with the notes.
+STATE_FOLDERS = ("transcripts", "learned", "said", "lexicon")
 JOURNAL_VERSION = 1
 TMP_SUFFIX = ".tubewiki-tmp"
 DONE_SUFFIX = ".done"
