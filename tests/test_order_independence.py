@@ -70,6 +70,10 @@ def test_a_name_one_video_teaches_links_the_videos_before_it(
     assert "[[skyhook_labs | Skyhook labs]] sells antenna time" in market
     skyhook = (vault / "entities" / "skyhook_labs.md").read_text()
     assert "<!-- tubewiki:begin OrderDddd04" in skyhook
+    # said once, too seldom for a section of its own, and linked all the same
+    story = (vault / "launch_ledger" / "how_orbital_freight_started.md").read_text()
+    assert "network called [[skyhook_labs | Skyhook Labs]]" in story
+    assert "after he left [[orbital_freight | Orbital Freight]]" in skyhook
     assert dangling_links(vault) == []
     check_notes(vault)
 

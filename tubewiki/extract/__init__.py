@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from tubewiki.extract.claims import Candidate, about, best, candidates, distinct, introduces
 from tubewiki.extract.describe import descriptions
-from tubewiki.extract.entities import Resolved, resolve
+from tubewiki.extract.entities import LinkedMention, Resolved, resolve
 from tubewiki.extract.known import known_mentions, relevant, with_known
 from tubewiki.extract.parse import parse, pipe_chunks, title_names
 from tubewiki.extract.segments import segments
@@ -78,7 +78,8 @@ def assemble(
     depends on which video happened to be extracted last.
     """
     known = relevant(known, timed.text)
-    mentions = with_known(parsed.mentions, known_mentions(timed.text, known))
+    said = known_mentions(timed.text, known)
+    mentions = with_known(parsed.mentions, said)
     reads = sponsor_reads(timed, title=title)
     skip = [(r.start, r.end) for r in reads]
     named = resolve(
@@ -92,7 +93,17 @@ def assemble(
     if allowed is not None:
         resolved = _only(resolved, allowed)
     entities = {e.slug: e for e in resolved.entities}
-    every = distinct(candidates(parsed.sentences, resolved.mentions, entities, timed, skip=skip))
+    linked = SpanSet((m.start, m.end) for m in resolved.mentions)
+    passing = [
+        LinkedMention(m.start, m.end, m.slug)
+        for m in said
+        if m.slug not in entities
+        and (allowed is None or m.slug in allowed)
+        and not linked.overlaps(m.start, m.end)
+    ]
+    every = distinct(
+        candidates(parsed.sentences, resolved.mentions, entities, timed, skip=skip, known=passing)
+    )
     found = [c for c in every if not introduces(c)]
     intro = central(found, summary_size(duration / 60))
     sections = _sections(parsed, timed, duration, resolved, found, intro, chapters, skip)

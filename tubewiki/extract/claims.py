@@ -55,9 +55,15 @@ def candidates(
     timed: TimedText,
     *,
     skip: Sequence[tuple[int, int]] = (),
+    known: Sequence[LinkedMention] = (),
 ) -> list[Candidate]:
-    """Every stand-alone claim of the video, scored, in time order."""
+    """Every stand-alone claim of the video, scored, in time order.
+
+    `known` are mentions of notes the vault has for names this video says
+    too seldom for a note of its own: a claim links them all the same.
+    """
     starts = [m.start for m in mentions]
+    known_starts = [m.start for m in known]
     skipped = SpanSet(skip)
     found: list[Candidate] = []
     previous: tuple[str, str] = ("", "")  # (entity of the last subject, person it introduced)
@@ -67,7 +73,10 @@ def candidates(
         inside = [m for m in mentions[lo:hi] if m.end <= sentence.end and m.slug in entities]
         subject = _mention_at(inside, sentence.subject)
         if not skipped.overlaps(sentence.start, sentence.end):
-            made = _claim(sentence, inside, subject, previous, entities, timed)
+            lo = bisect.bisect_left(known_starts, sentence.start)
+            hi = bisect.bisect_left(known_starts, sentence.end)
+            also = [m for m in known[lo:hi] if m.end <= sentence.end]
+            made = _claim(sentence, inside, subject, previous, entities, timed, also)
             if made is not None:
                 found.append(made)
                 subject = made.subject_slug
@@ -95,12 +104,14 @@ def _claim(
     previous: tuple[str, str],
     entities: Mapping[str, Entity],
     timed: TimedText,
+    also: Sequence[LinkedMention] = (),
 ) -> Candidate | None:
     if not _declarative(sentence):
         return None
     word = sentence.subject_word
     text = sentence.text
     links = [ClaimLink(m.start - sentence.start, m.end - sentence.start, m.slug) for m in inside]
+    shift = 0
     first = text.split(maxsplit=1)[0].casefold().strip(",")
     if word in PERSONAL or first in DEMONSTRATIVE or first in PERSONAL:
         return None
@@ -126,6 +137,11 @@ def _claim(
         return None  # about nothing the video names: a name, a topic or a figure
     score = _score(sentence, links, subject)
     text = text[:1].upper() + text[1:]
+    passing = [
+        ClaimLink(m.start - sentence.start + shift, m.end - sentence.start + shift, m.slug)
+        for m in also
+    ]  # linked, but the claim must stand without them
+    links = sorted([*links, *passing], key=lambda link: link.start)
     claim = Claim(text, timed.time_at(sentence.start), round(score, 3), tuple(links))
     return Candidate(claim, sentence, subject, tuple(inside))
 
