@@ -8,6 +8,7 @@ video-id order, so the result is the same bytes as a one-process rebuild.
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 from prefect import flow
@@ -19,7 +20,7 @@ from flows.workers import api_shared_with_workers, make_task_runner
 from tubewiki import progress as bar
 from tubewiki.cache import Source
 from tubewiki.pipeline import RunReport
-from tubewiki.study import Study
+from tubewiki.study import Study, prune
 
 
 @flow(name="rebuild-vault", log_prints=True, task_runner=make_task_runner("process"))
@@ -28,7 +29,7 @@ def rebuild_vault(vault: str = "notes", force: bool = False) -> RunReport:
 
     A video whose extraction fails fails the whole rebuild, before any note is written.
     """
-    root = Path(vault)
+    root, began = Path(vault), time.time()
     sources = load_cached_sources(root)
     bar.begin(len(sources), "rebuild")
     items: list[tuple[Source, Study]] = []
@@ -42,5 +43,6 @@ def rebuild_vault(vault: str = "notes", force: bool = False) -> RunReport:
                 bar.advance(f"{source.meta.video_id} analysed")
     items.sort(key=lambda item: item[0].meta.video_id)
     report = write_notes(root, items, kind="rebuild", force=force)
+    prune(root, began)  # parses of videos or code that are no more
     publish(report)
     return report

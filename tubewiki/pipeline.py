@@ -14,6 +14,7 @@ ledger what changed. Prefect flows call these same functions as tasks.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -32,7 +33,7 @@ from tubewiki.plan import (
 )
 from tubewiki.sanitize import safe_meta
 from tubewiki.sections import Outcome
-from tubewiki.study import Study, study
+from tubewiki.study import Study, prune, study
 from tubewiki.study import state_files as study_files
 from tubewiki.transcript_files import read_transcript_file
 from tubewiki.types import VideoMeta
@@ -311,8 +312,11 @@ def unchanged(source: Source, run_id: str) -> RunReport:
 
 def rebuild(vault: Path, *, force: bool = False) -> RunReport:
     """What the rebuild-vault flow does, in one process: every cached video again."""
+    began = time.time()
     sources = rebuild_sources(vault)
-    return write(vault, [(s, study(vault, s)) for s in sources], kind="rebuild", force=force)
+    report = write(vault, [(s, study(vault, s)) for s in sources], kind="rebuild", force=force)
+    prune(vault, began)
+    return report
 
 
 def recover(vault: Path) -> list[str]:

@@ -11,6 +11,7 @@ again, and nothing else is lost.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import logging
@@ -85,6 +86,7 @@ def parsed(vault: Path, timed: TimedText) -> Parsed:
     try:
         found = pickle.loads(zlib.decompress(path.read_bytes()))
         if isinstance(found, Parsed):
+            os.utime(path)  # in use: `prune` keeps it
             return found
     except FileNotFoundError:
         pass
@@ -99,6 +101,18 @@ def parsed(vault: Path, timed: TimedText) -> Parsed:
     except OSError:
         log.warning("could not cache the parse at %s", path, exc_info=True)
     return result
+
+
+def prune(vault: Path, unused_since: float) -> int:
+    """Delete the parses no run has used since `unused_since` (a rebuild uses all that
+    are still needed); returns how many went."""
+    gone = 0
+    for path in (state_dir(vault) / PARSED_DIR).glob("*.pickle.z"):
+        with contextlib.suppress(OSError):
+            if path.stat().st_mtime < unused_since:
+                path.unlink()
+                gone += 1
+    return gone
 
 
 def study(vault: Path, source: Source) -> Study:
