@@ -23,7 +23,7 @@ import typer.main
 from typer.testing import CliRunner, Result
 
 from tests.replay import register_video, replayed_youtube
-from tests.vaults import check_notes, snapshot
+from tests.vaults import DERIVED, check_notes, snapshot
 from tubewiki.cli import app
 from tubewiki.notes import parse_note
 
@@ -76,15 +76,16 @@ def invoke(*args: str | Path, columns: int = 200) -> Result:
 
 
 def tree(path: Path) -> dict[str, bytes] | None:
-    """Every file under `path` (state folder included) with its bytes; None if absent."""
+    """Every file under `path` (state folder included, not derived caches) with its bytes;
+    None if absent."""
     if not path.exists():
         return None
     if path.is_file():
         return {"": path.read_bytes()}
     return {
-        p.relative_to(path).as_posix(): p.read_bytes()
+        rel: p.read_bytes()
         for p in sorted(path.rglob("*"))
-        if p.is_file()
+        if p.is_file() and not (rel := p.relative_to(path).as_posix()).startswith(DERIVED)
     }
 
 

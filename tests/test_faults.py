@@ -27,7 +27,7 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner, Result
 
-from tests.vaults import check_notes
+from tests.vaults import DERIVED, check_notes
 from tubewiki import pipeline
 from tubewiki.cli import app
 from tubewiki.pipeline import Request
@@ -57,11 +57,6 @@ def one_line_error(result: Result, code: int) -> str:
     assert result.stderr.startswith("error: "), result.stderr
     assert result.stderr.count("\n") == 1, result.stderr
     return result.stderr
-
-
-# Caches derived from the notes, which any command may refresh: they hold no
-# content of the vault's own (the front matter index, the lexicons for workers).
-DERIVED = (".tubewiki/index.sqlite", ".tubewiki/lexicons/")
 
 
 def tree(root: Path) -> dict[str, bytes]:
@@ -720,17 +715,26 @@ def test_doctor_repairs_a_garbled_ledger(vault: Path, plain_ingest: None) -> Non
     assert invoke(*ingest_args(vault, VIDEO_B, TRANSCRIPT_B)).exit_code == 0
 
 
-def test_doctor_derives_lost_learned_names(vault: Path) -> None:
-    """Without its learned names a re-ingest rewrote notes; derived ones keep it a no-op."""
-    (vault / ".tubewiki" / "learned" / f"{VIDEO_A}.json").unlink()
-    assert "no learned names for" in invoke("doctor", "--vault", vault).stdout
-    assert invoke("doctor", "--repair", "--vault", vault).exit_code == 0
+@pytest.mark.parametrize("damage", ["lost", "corrupt", "the lexicon"])
+def test_lost_or_damaged_derived_state_is_studied_again(vault: Path, damage: str) -> None:
+    """What a video taught, and the lexicon, are derived: the next run rebuilds them,
+    and writes the same notes."""
+    state = vault / ".tubewiki"
+    record = state / "learned" / f"{VIDEO_A}.json"
+    kept = record.read_bytes()
+    if damage == "lost":
+        record.unlink()
+    elif damage == "corrupt":
+        record.write_text("{not json", "utf-8")
+    else:
+        (state / "lexicon" / "vault.json").write_text("[[1, 2", "utf-8")
     before = notes(vault)
     report = pipeline.ingest(
-        Request(VIDEO_A, TRANSCRIPT_A, title=f"Talk {VIDEO_A}", channel=CHANNEL), vault
+        Request(VIDEO_A, TRANSCRIPT_A, title=f"Talk {VIDEO_A}", channel=CHANNEL), vault, force=True
     )
-    assert (report.created, report.updated) == ((), ())
+    assert (report.created, report.updated, report.deleted) == ((), (), ())
     assert notes(vault) == before
+    assert record.read_bytes() == kept
 
 
 def test_doctor_moves_a_corrupt_cached_transcript_aside(vault: Path) -> None:

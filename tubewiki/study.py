@@ -93,13 +93,15 @@ def parsed(vault: Path, timed: TimedText) -> Parsed:
     except Exception:  # a damaged cache entry is parsed again: it is only a cache
         log.warning("parse cache entry %s is unreadable; parsing again", path, exc_info=True)
     result = parse(timed)
+    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
         tmp.write_bytes(zlib.compress(pickle.dumps(result, protocol=5), 6))
         os.replace(tmp, path)
-    except OSError:
+    except OSError:  # a full disk, say: the run goes on without caching, and says why
         log.warning("could not cache the parse at %s", path, exc_info=True)
+        with contextlib.suppress(OSError):
+            tmp.unlink()
     return result
 
 
