@@ -309,8 +309,7 @@ def refresh_entity_intro(
     if entry is not None:
         note.meta.update(title=entry.name, type=entry.label)
         note.meta["aliases"] = list(entry.aliases)
-    existing = vault.slugs()
-    channels = [c for c in as_strings(note.meta.get("channels")) if c in existing]
+    channels = [c for c in as_strings(note.meta.get("channels")) if vault.has_slug(c)]
     note.body = _with_from_line(note.body, channels)
     intro = EntityIntroContext(
         name=str(note.meta.get("title", note.slug)),

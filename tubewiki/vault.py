@@ -58,9 +58,13 @@ class Vault:
         self._kinds: dict[str, dict[str, Note]] = {}
         self._formerly: dict[str, list[str]] = {}  # old slug -> entity notes listing it
         self._formerly_of: dict[str, tuple[str, ...]] = {}  # path -> what it was indexed under
+        self._slugs: dict[str, dict[str, None]] = {}  # slug -> paths, in `notes` order
+        self._videos: dict[str, dict[str, None]] = {}  # video id -> video note paths
+        self._keys: dict[str, tuple[str, str]] = {}  # path -> (slug, video id) indexed
         for path, note in self.notes.items():
             self._kinds.setdefault(note.kind, {})[path] = note
             self._index_formerly(path, note)
+            self._index_keys(path, note)
 
     @classmethod
     def load(cls, root: Path) -> Vault:
@@ -85,17 +89,28 @@ class Vault:
 
     # lookups -----------------------------------------------------------------
     def slugs(self) -> set[str]:
-        return {note.slug for note in self.notes.values()}
+        return set(self._slugs)
+
+    def has_slug(self, slug: str) -> bool:
+        return slug in self._slugs
 
     def by_slug(self, slug: str) -> Note | None:
-        return next((n for n in self.notes.values() if n.slug == slug), None)
+        return self._first(self._slugs.get(slug))
 
     def by_kind(self, kind: str) -> list[Note]:
         return list(self._kinds.get(kind, {}).values())
 
     def video_note(self, video_id: str) -> Note | None:
-        videos = self._kinds.get("video", {}).values()
-        return next((n for n in videos if n.meta.get("videoId") == video_id), None)
+        return self._first(self._videos.get(video_id))
+
+    def _first(self, paths: dict[str, None] | None) -> Note | None:
+        """Of the notes sharing a key, the first in `notes`, as a scan would find."""
+        if not paths:
+            return None
+        if len(paths) == 1:
+            return self.notes[next(iter(paths))]
+        order = {path: i for i, path in enumerate(self.notes)}  # rare: a duplicated key
+        return self.notes[min(paths, key=order.__getitem__)]
 
     def entity_note(self, slug: str) -> Note | None:
         note = self.notes.get(f"{ENTITY_DIR}/{slug}.md")
@@ -142,6 +157,7 @@ class Vault:
         if old is not None:
             self._kinds.get(old.kind, {}).pop(path, None)
         self._index_formerly(path, None)
+        self._index_keys(path, None)
         self._raw.pop(path, None)
         self._touched.add(path)
 
@@ -161,6 +177,22 @@ class Vault:
         else:
             self._kinds.setdefault(note.kind, {})[note.path] = note
         self._index_formerly(note.path, note)
+        self._index_keys(note.path, note)
+
+    def _index_keys(self, path: str, note: Note | None) -> None:
+        slug, video_id = self._keys.pop(path, ("", ""))
+        for index, key in ((self._slugs, slug), (self._videos, video_id)):
+            if key:
+                index[key].pop(path, None)
+                if not index[key]:
+                    del index[key]
+        if note is None:
+            return
+        video_id = str(note.meta.get("videoId", "")) if note.kind == "video" else ""
+        self._keys[path] = (note.slug, video_id)
+        self._slugs.setdefault(note.slug, {})[path] = None
+        if video_id:
+            self._videos.setdefault(video_id, {})[path] = None
 
     def _index_formerly(self, path: str, note: Note | None) -> None:
         for slug in self._formerly_of.pop(path, ()):
