@@ -82,9 +82,9 @@ def plan_video(
     meta, ex = item.meta, item.extraction
     lexicon = lexicon or {}
     taken = vault.slugs()
-    # A new channel or video note leaves the lexicon's slugs to entity notes, which may
-    # come later: whichever comes first, "Skyhook Labs" the company keeps `skyhook_labs`.
-    reserved = taken | set(lexicon)
+    # A new channel or video note leaves the slugs of the run's entity notes to them:
+    # whichever video comes first, "Skyhook Labs" the company keeps `skyhook_labs`.
+    reserved = taken | set(linkable or ())
     channel = _channel_note(vault, meta, reserved)
     vault.put(channel)
     video = _video_note(vault, meta, channel.slug, reserved)
