@@ -20,13 +20,14 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from tubewiki import cache, journal, relink, settled
+from tubewiki import cache, journal, relink, sections, settled
 from tubewiki.cache import Source
 from tubewiki.errors import TubewikiError
 from tubewiki.ledger import ChangeRow, Ledger, RunKind, RunStatus
 from tubewiki.plan import (
     Edit,
     SectionReport,
+    follow_entry,
     plan_video,
     refresh_entity_intro,
     vault_templates,
@@ -149,8 +150,14 @@ def write(
             own.setdefault(video_id, set()).update(r.path for r in mine)
             reports.extend(mine)
         for slug in sorted(run.refresh):
-            if (note := loaded.entity_note(slug)) is not None:
-                refresh_entity_intro(loaded, note, templates, run.lexicon.get(slug))
+            note = loaded.entity_note(slug)
+            if note is None or slug not in run.lexicon:
+                continue
+            if sections.blocks(note.body, path=note.path):
+                refresh_entity_intro(loaded, note, templates, run.lexicon[slug])
+            else:  # a note a person made: its front matter only
+                follow_entry(note, run.lexicon[slug])
+                loaded.put(note)
         return reports
 
     def bookkeeping() -> Bookkeeping:

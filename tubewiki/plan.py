@@ -307,8 +307,7 @@ def refresh_entity_intro(
     if source or longest[1]:
         note.meta["videoId"] = source or longest[1]
     if entry is not None:
-        note.meta.update(title=entry.name, type=entry.label)
-        note.meta["aliases"] = list(entry.aliases)
+        follow_entry(note, entry)
     channels = [c for c in as_strings(note.meta.get("channels")) if vault.has_slug(c)]
     note.body = _with_from_line(note.body, channels)
     intro = EntityIntroContext(
@@ -325,6 +324,23 @@ def refresh_entity_intro(
         first=True,
     )
     vault.put(note)
+
+
+def disagrees(note: Note, entry: Entry) -> bool:
+    """Whether the note's title, type or aliases (in any order) are not its entry's."""
+    meta = note.meta
+    return (
+        str(meta.get("title", "")) != entry.name
+        or str(meta.get("type", "")) != entry.label
+        or set(as_strings(meta.get("aliases"))) != set(entry.aliases)
+    )
+
+
+def follow_entry(note: Note, entry: Entry) -> None:
+    """Give the note its entry's title, type and aliases; aliases already right stay put."""
+    if disagrees(note, entry):
+        note.meta.update(title=entry.name, type=entry.label)
+        note.meta["aliases"] = list(entry.aliases)
 
 
 def _description(note: Note, videos: set[str]) -> tuple[str, str]:

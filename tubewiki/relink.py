@@ -21,7 +21,7 @@ from tubewiki.errors import StateError
 from tubewiki.journal import state_dir
 from tubewiki.lexicon import Lexicon, Taught
 from tubewiki.notes import Note
-from tubewiki.plan import VideoInput, disposable
+from tubewiki.plan import VideoInput, disagrees, disposable
 from tubewiki.study import Study, extract_known, load_taught, study, videos_saying
 from tubewiki.vault import Vault, as_strings
 
@@ -35,7 +35,7 @@ class RunPlan:
     inputs: dict[str, VideoInput]
     lexicon: Lexicon  # the entries, each `has_note` as after the run
     linkable: set[str]  # the entity notes that exist after the run
-    refresh: set[str]  # entity notes whose entry changed: title, type, aliases
+    refresh: set[str]  # entity notes whose title, type or aliases are no longer their entry's
     studies: list[Study] = field(default_factory=list)  # records to store with the notes
 
 
@@ -96,7 +96,11 @@ def prepare(
         inputs=inputs,
         lexicon=lexicon.with_notes(entries, linkable),
         linkable=linkable,
-        refresh={s for s in changed if s in current and s in linkable},
+        refresh={
+            s
+            for s in changed
+            if s in linkable and (note := loaded.entity_note(s)) and disagrees(note, entries[s])
+        },
         studies=[fresh[v] for v in sorted(fresh)],
     )
 

@@ -19,6 +19,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
+from functools import cache
 
 from rapidfuzz import fuzz
 
@@ -131,7 +132,8 @@ def _group_named(mentions: Iterable[RawMention], known: Sequence[KnownEntity]) -
     return list(groups.values())
 
 
-def learnable_forms(entity: KnownEntity) -> list[str]:
+@cache  # asked of every known entity several times a run
+def learnable_forms(entity: KnownEntity) -> tuple[str, ...]:
     """The names by which a known note is recognised in another video.
 
     A person is known by full name only: a bare "Tim" elsewhere is not known
@@ -140,9 +142,9 @@ def learnable_forms(entity: KnownEntity) -> list[str]:
     lookup would match the word everywhere.
     """
     forms = dict.fromkeys(f for f in (entity.name, *entity.aliases) if f.strip())
-    return [
+    return tuple(
         f for f in forms if len(f.split()) > 1 or (entity.label != "PERSON" and not everyday(f))
-    ]
+    )
 
 
 def _bare_name(group: _Group) -> bool:

@@ -53,8 +53,9 @@ def occurring(forms: Iterable[str], text: str) -> set[str]:
 
 def relevant(known: Sequence[KnownEntity], text: str) -> list[KnownEntity]:
     """The known entities that a video's text can mention by one of their learnable forms."""
-    said = occurring({f for k in known for f in learnable_forms(k)}, text)
-    return [k for k in known if said.intersection(learnable_forms(k))]
+    said = occurring({f for k in known for f in (k.name, *k.aliases)}, text)
+    maybe = [k for k in known if said.intersection((k.name, *k.aliases))]
+    return [k for k in maybe if said.intersection(learnable_forms(k))]  # wordfreq: few
 
 
 def known_mentions(text: str, known: Sequence[KnownEntity]) -> list[RawMention]:

@@ -8,10 +8,13 @@ an everyday adjective ("big", "total", "different") is an opinion, not a topic.
 
 from __future__ import annotations
 
+from functools import cache
+
 from wordfreq import zipf_frequency
 
 EVERYDAY_ZIPF = 4.5  # "great", "total", "today"; "neural", "finite", "Vanta" are rarer
 
 
+@cache  # a 10,000-name vault asks of the same words on every run
 def everyday(word: str) -> bool:
     return zipf_frequency(word, "en") >= EVERYDAY_ZIPF
