@@ -9,7 +9,8 @@ or earlier runs would leave them; none of them said in the video, so both
 ingests do the same extraction), loads it once so its note index is warm, as
 any earlier run leaves it, then ingests the video into a fresh copy of it and
 into an empty vault, alternately, through the library (no Prefect: this is the
-vault-size cost alone). Prints each round, the medians and `ratio=`
+vault-size cost alone). The vault also gets the lexicon snapshot and note index an
+earlier run leaves. Prints each round, the medians and `ratio=`
 (big / empty).
 """
 
@@ -27,8 +28,10 @@ from pathlib import Path
 
 from timing import settle
 
+from tubewiki import lexicon
 from tubewiki.nlp import load_nlp
 from tubewiki.pipeline import Request, ingest
+from tubewiki.relink import LEXICON_FILE
 from tubewiki.transcript_files import read_transcript_file
 from tubewiki.vault import Vault
 
@@ -91,7 +94,11 @@ def synthesise(vault: Path, n: int, avoid: str = "") -> None:
         )
         (folder / f"{slug}.md").write_text(text, encoding="utf-8")
     (vault / ".tubewiki").mkdir()
-    Vault.load(vault)  # an earlier run's note index
+    loaded = Vault.load(vault)  # an earlier run's note index
+    entries = lexicon.build(loaded.known_entities(), {})  # and the lexicon it ended with
+    snapshot = vault / ".tubewiki" / LEXICON_FILE
+    snapshot.parent.mkdir(parents=True)
+    snapshot.write_bytes(lexicon.dumps(lexicon.with_notes(entries, set(entries))))
 
 
 def request(video: Path) -> Request:
