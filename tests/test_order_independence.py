@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from tests.vaults import check_notes, dangling_links, rebuild, snapshot
-from tubewiki import pipeline
+from tubewiki import pipeline, review
 from tubewiki.pipeline import Request
 from tubewiki.study import study
 
@@ -112,3 +112,17 @@ def test_rebuild_and_a_repeated_ingest_change_nothing(
     again = pipeline.ingest(request("OrderDddd04"), vault, force=True)
     assert (again.created, again.updated, again.deleted) == ((), (), ())
     assert everything(vault) == reference[1]
+
+
+def test_a_reverted_video_stays_out_when_a_later_video_teaches_its_names(
+    tmp_path: Path, nlp: object
+) -> None:
+    vault = tmp_path / "vault"
+    pipeline.ingest(request("OrderAaaa01"), vault)
+    before = snapshot(vault)
+    pipeline.ingest(request("OrderDddd04"), vault)  # says "skyhook labs"
+    pipeline.apply(vault, "revert", review.revert_edit(vault, "last"))
+    assert snapshot(vault) == before
+    pipeline.ingest(request("OrderCccc03"), vault)  # teaches "Skyhook Labs"
+    assert not [p for p in snapshot(vault) if p.endswith("the_antenna_market.md")]
+    assert "OrderDddd04" not in (vault / "entities" / "skyhook_labs.md").read_text()

@@ -50,7 +50,10 @@ def prepare(
     """Plan a run of `sources` (studied in `studies`) into the loaded vault."""
     sources = dict(sources)
     fresh = dict(studies)
-    ids = set(cache.cached_ids(vault)) | set(sources)
+    # The vault's videos: those with a video note (a reverted or deleted one stays out
+    # until `rebuild`, which re-renders every cached video), and the run's own.
+    cached = cache.cached_ids(vault)
+    ids = {v for v in cached if everything or loaded.video_note(v) is not None} | set(sources)
     records: dict[str, tuple[Taught, ...]] = {v: s.taught for v, s in fresh.items()}
     for video_id in sorted(ids - set(records)):
         stored = load_taught(vault, video_id)
