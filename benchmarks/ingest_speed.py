@@ -21,7 +21,7 @@ os.environ.setdefault("PREFECT_LOGGING_LEVEL", "ERROR")
 from timing import settle
 
 from tubewiki.extract import pipe_chunks
-from tubewiki.nlp import RULER, load_nlp
+from tubewiki.nlp import load_nlp
 from tubewiki.pipeline import Request, ingest
 from tubewiki.transcript import timed_text
 from tubewiki.transcript_files import read_transcript_file
@@ -33,9 +33,8 @@ def bare_spacy(chunks: list[str]) -> float:
     """Seconds for nlp.pipe alone, with the components and batching ingest uses."""
     nlp = load_nlp()
     start = time.perf_counter()
-    with nlp.select_pipes(disable=[RULER]):
-        for _ in nlp.pipe(chunks, batch_size=16):
-            pass
+    for _ in nlp.pipe(chunks, batch_size=16):
+        pass
     return time.perf_counter() - start
 
 
