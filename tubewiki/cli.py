@@ -153,19 +153,29 @@ def _one_video(argument: str | None, option: str | None) -> str:
 def _settled(
     video_id: str, transcript: Path, title: str | None, channel: str | None, vault: Path
 ) -> str | None:
-    """The run an ingest of a local file would only repeat (`tubewiki.settled`), if any."""
+    """The run an ingest of a local file would only repeat (`tubewiki.settled`), if any.
+
+    Checked before Prefect's temporary server starts, so a first ingest into a
+    vault imports nothing here (the pipeline's imports take most of a second).
+    """
     from tubewiki.journal import STATE_DIR
-    from tubewiki.pipeline import Request, acquire
-    from tubewiki.settled import SETTLED_DIR, settled_by
+    from tubewiki.settled import SETTLED_DIR
 
     if not (vault / STATE_DIR / SETTLED_DIR).is_dir():
         return None  # nothing recorded; and reading the cache would create the vault
+    from tubewiki.pipeline import Request, acquire
+    from tubewiki.settled import settled_by
+
     source = acquire(Request(video_id, transcript, title, channel), vault=vault)
     return settled_by(vault, source)
 
 
 def _warm_ingest() -> None:
-    """What an ingest needs, loaded while Prefect's temporary server starts."""
+    """What an ingest needs, loaded while Prefect's temporary server starts: the flow,
+    spaCy's model, and textacy, which the extraction imports only when it first
+    ranks key terms (2 s, mostly scikit-learn and SciPy, which textacy imports)."""
+    import textacy.extract.keyterms  # noqa: F401
+
     import flows.ingest  # noqa: F401
     from tubewiki.nlp import load_nlp
 
