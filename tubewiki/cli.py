@@ -172,8 +172,10 @@ def _settled(
 
 def _warm_ingest() -> None:
     """What an ingest needs, loaded while Prefect's temporary server starts: the flow,
-    spaCy's model, and textacy, which the extraction imports only when it first
-    ranks key terms (2 s, mostly scikit-learn and SciPy, which textacy imports)."""
+    Prefect's task engine (imported at the first task), spaCy's model, and textacy,
+    which the extraction imports only when it first ranks key terms (2 s, mostly
+    scikit-learn and SciPy, which textacy imports)."""
+    import prefect.task_engine  # noqa: F401
     import textacy.extract.keyterms  # noqa: F401
 
     import flows.ingest  # noqa: F401
