@@ -172,11 +172,13 @@ def _settled(
 
 def _warm_ingest() -> None:
     """What an ingest needs, loaded while Prefect's temporary server starts: the flow,
-    Prefect's task engine (imported at the first task), spaCy's model, and textacy,
-    which the extraction imports only when it first ranks key terms (2 s, mostly
-    scikit-learn and SciPy, which textacy imports)."""
+    Prefect's task engine (imported at the first task) and spaCy's model.
+
+    Not textacy, which the extraction imports when it first ranks key terms: loaded
+    before the spaCy work, its SciPy and scikit-learn make that work about a
+    second slower (A/B on this machine), more than overlapping the import saves.
+    """
     import prefect.task_engine  # noqa: F401
-    import textacy.extract.keyterms  # noqa: F401
 
     import flows.ingest  # noqa: F401
     from tubewiki.nlp import load_nlp
