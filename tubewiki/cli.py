@@ -153,19 +153,33 @@ def _one_video(argument: str | None, option: str | None) -> str:
 def _settled(
     video_id: str, transcript: Path, title: str | None, channel: str | None, vault: Path
 ) -> str | None:
-    """The run an ingest of a local file would only repeat (`tubewiki.settled`), if any."""
+    """The run an ingest of a local file would only repeat (`tubewiki.settled`), if any.
+
+    Checked before Prefect's temporary server starts, so a first ingest into a
+    vault imports nothing here (the pipeline's imports take most of a second).
+    """
     from tubewiki.journal import STATE_DIR
-    from tubewiki.pipeline import Request, acquire
-    from tubewiki.settled import SETTLED_DIR, settled_by
+    from tubewiki.settled import SETTLED_DIR
 
     if not (vault / STATE_DIR / SETTLED_DIR).is_dir():
         return None  # nothing recorded; and reading the cache would create the vault
+    from tubewiki.pipeline import Request, acquire
+    from tubewiki.settled import settled_by
+
     source = acquire(Request(video_id, transcript, title, channel), vault=vault)
     return settled_by(vault, source)
 
 
 def _warm_ingest() -> None:
-    """What an ingest needs, loaded while Prefect's temporary server starts."""
+    """What an ingest needs, loaded while Prefect's temporary server starts: the flow,
+    Prefect's task engine (imported at the first task) and spaCy's model.
+
+    Not textacy, which the extraction imports when it first ranks key terms: loaded
+    before the spaCy work, its SciPy and scikit-learn make that work about a
+    second slower (A/B on this machine), more than overlapping the import saves.
+    """
+    import prefect.task_engine  # noqa: F401
+
     import flows.ingest  # noqa: F401
     from tubewiki.nlp import load_nlp
 

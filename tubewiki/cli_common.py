@@ -6,6 +6,7 @@ internals and `python -m tubewiki.cli` works.
 
 from __future__ import annotations
 
+import gc
 import logging
 import os
 import re
@@ -150,7 +151,7 @@ def flow_session(verbose: bool, warm: Callable[[], object] | None = None) -> Ite
 
     The API is chosen first (`flows.server`): a temporary server starts before
     Prefect is imported, and `warm` (imports, the spaCy load) runs while it
-    starts; the block begins once the server answers.
+    starts, with the collector paused; the block begins once the server answers.
     """
     os.environ.setdefault("PREFECT_LOGGING_LEVEL", "INFO" if verbose else "CRITICAL")
     if not verbose:
@@ -161,17 +162,38 @@ def flow_session(verbose: bool, warm: Callable[[], object] | None = None) -> Ite
     from flows.server import prefect_api
 
     with prefect_api() as api:
-        from flows.settings import local_run
+        with collector_paused():
+            from flows.settings import local_run
 
-        with local_run(temporary=api.temporary is not None):
             if warm is not None:
                 warm()
+        with local_run(temporary=api.temporary is not None):
             api.wait()
             try:
                 yield
             finally:
                 if api.temporary is None:
                     _drain_prefect()
+
+
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """Python's cyclic garbage collector off while a command loads Prefect and spaCy.
+
+    Their imports and the model's load create objects by the hundred thousand,
+    and the collector keeps walking them on the way, finding no garbage: a fifth
+    of the load time. Afterwards what was loaded is frozen (`gc.freeze`), so
+    later collections during the run skip it too.
+    """
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.freeze()
+        gc.enable()
 
 
 def warm_pool() -> None:
