@@ -168,7 +168,6 @@ async def _prime(app: Any) -> None:
                 await client.post(path, json={"limit": 1})
 
 
-
 class TemporaryServer:
     """Prefect's temporary API server for one CLI process: no UI, ephemeral services."""
 
