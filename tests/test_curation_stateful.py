@@ -27,6 +27,7 @@ import shutil
 import tempfile
 from contextlib import suppress
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
 from hypothesis import HealthCheck, seed, settings
@@ -44,7 +45,8 @@ from tests.vaults import CHECK_NOTES, check_notes, dangling_links, rebuild
 from tubewiki import refactor, review, sections
 from tubewiki.errors import ReviewError
 from tubewiki.notes import parse_note
-from tubewiki.pipeline import Request, apply, ingest
+from tubewiki.pipeline import Request, acquire, apply, ingest
+from tubewiki.study import PARSED_DIR, study
 
 FIXTURES = Path(__file__).parent / "fixtures" / "stateful"
 CHANNEL = "Field Notes"
@@ -67,11 +69,23 @@ class Words:
     key: str
 
 
+@cache
+def parses() -> Path:
+    """The fixtures' spaCy parses, made once: each example's vault starts with them, as a
+    vault that saw these videos before has them (the parse cache is keyed by content)."""
+    template = Path(tempfile.mkdtemp(prefix="tubewiki-stateful-parses-"))
+    for video_id, transcript, titles in VIDEOS:
+        request = Request(video_id, FIXTURES / transcript, titles[0], CHANNEL)
+        study(template, acquire(request, vault=template))
+    return template / ".tubewiki" / PARSED_DIR
+
+
 class Curation(RuleBasedStateMachine):
     def __init__(self) -> None:
         super().__init__()
         self.root = Path(tempfile.mkdtemp(prefix="tubewiki-stateful-"))
         self.vault = self.root / "vault"
+        shutil.copytree(parses(), self.vault / ".tubewiki" / PARSED_DIR)
         self.words: list[Words] = []
         self.count = 0
 
