@@ -70,12 +70,14 @@ def _parser_version() -> str:
     return hashlib.sha256(parser + f"{model_name()} {spacy.__version__}".encode()).hexdigest()
 
 
-def timed_for(source: Source, names: Iterable[str] = ()) -> TimedText:
-    """The cleaned text; lowercase auto-captions get their names' case back first."""
+def timed_for(source: Source, known: Sequence[KnownEntity] = ()) -> TimedText:
+    """The cleaned text; lowercase auto-captions get the case of their names back first
+    (the title's, and the known ones they can say), which nothing else needs."""
     transcript = source.transcript
     if transcript.kind is not TranscriptKind.GENERATED and not needs_repair(transcript.snippets):
         return timed_text(transcript)
-    mended = {*names, *title_names(source.meta.title)}
+    said = relevant(known, " ".join(s.text for s in transcript.snippets))
+    mended = {*(f for k in said for f in learnable_forms(k)), *title_names(source.meta.title)}
     return timed_text(transcript, names=sorted(mended))
 
 
@@ -138,8 +140,7 @@ def extract_known(
 ) -> Extraction:
     """The video's extraction against the vault's whole lexicon."""
     meta = source.meta
-    said = relevant(known, " ".join(s.text for s in source.transcript.snippets))
-    timed = timed_for(source, [f for k in said for f in learnable_forms(k)])
+    timed = timed_for(source, known)
     return assemble(
         parsed(vault, timed),
         timed,
