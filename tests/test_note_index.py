@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from tubewiki import note_index
-from tubewiki.errors import NoteError
+from tubewiki.errors import NoteError, VaultError
 from tubewiki.notes import Note, parse_note
 from tubewiki.vault import Vault, as_strings
 
@@ -99,7 +99,7 @@ def test_lookups_follow_puts_deletes_and_restores(tmp_path: Path) -> None:
 
 
 def test_notes_are_listed_as_rglob_lists_them(tmp_vault: Path) -> None:
-    from tubewiki.vault import _note_files
+    from tubewiki.vault import note_files
 
     for rel in ("a/b.md", "a.b/c.md", "a-b.md", ".hid/h.md", "Z.md", "x/.tubewiki/n.md"):
         write(tmp_vault, {rel: "text"})
@@ -112,4 +112,57 @@ def test_notes_are_listed_as_rglob_lists_them(tmp_vault: Path) -> None:
         for p in sorted(tmp_vault.rglob("*.md"))
         if p.is_file() and p.relative_to(tmp_vault).parts[0] != ".tubewiki"
     ]
-    assert [rel for rel, _ in _note_files(tmp_vault)] == expected
+    assert [rel for rel, _ in note_files(tmp_vault)] == expected
+
+
+def test_a_second_load_reads_no_unchanged_note_until_the_run_uses_it(
+    tmp_vault: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_vault / ".tubewiki").mkdir()
+    write(tmp_vault, NOTES)
+    Vault.load(tmp_vault)
+    read: list[str] = []
+    real = note_index.read_note
+
+    def counting(path: str, stamp: str) -> tuple[str, note_index.Split | None]:
+        read.append(Path(path).relative_to(tmp_vault).as_posix())
+        return real(path, stamp)
+
+    monkeypatch.setattr("tubewiki.vault.read_note", counting)
+    note_index._SEEN.clear()
+    vault = Vault.load(tmp_vault)
+    assert sorted(read) == ["mine/dated.md", "mine/plain.md"]  # not cacheable as JSON
+    assert vault.notes["entities/ada.md"].meta["title"] == "Ada"
+    assert read[2:] == []
+    assert vault.notes["entities/ada.md"].body == "Ada."  # read now, once
+    assert vault.original("entities/ada.md") == NOTES["entities/ada.md"]
+    assert read[2:] == ["entities/ada.md"]
+
+
+def test_an_unread_note_that_changes_during_the_run_is_refused(tmp_vault: Path) -> None:
+    (tmp_vault / ".tubewiki").mkdir()
+    write(tmp_vault, NOTES)
+    Vault.load(tmp_vault)
+    vault = Vault.load(tmp_vault)
+    write(tmp_vault, {"entities/bab.md": NOTES["entities/bab.md"].replace("He.", "Someone else.")})
+    with pytest.raises(VaultError, match=r"entities/bab\.md.*changed on disk"):
+        _ = vault.notes["entities/bab.md"].body
+
+
+def test_changes_to_unread_notes_diff_against_their_text_on_disk(tmp_vault: Path) -> None:
+    (tmp_vault / ".tubewiki").mkdir()
+    write(tmp_vault, NOTES)
+    Vault.load(tmp_vault)
+    vault = Vault.load(tmp_vault)
+    vault.delete("entities/bab.md")  # never read: the ledger still needs its words
+    vault.put(Note("chan/chan.md", {"title": "Chan", "tubewiki": "channel"}, body="New."))
+    ada = vault.notes["entities/ada.md"]
+    ada.body = "Replaced before it was read."
+    ada.meta["title"] = "Ada L."
+    vault.put(ada)
+    changes = {c.path: c for c in vault.changes()}
+    assert changes["entities/bab.md"].before == NOTES["entities/bab.md"]
+    assert changes["entities/bab.md"].after is None
+    assert changes["chan/chan.md"].before == NOTES["chan/chan.md"]
+    assert changes["entities/ada.md"].before == NOTES["entities/ada.md"]
+    assert "Replaced before it was read." in (changes["entities/ada.md"].after or "")

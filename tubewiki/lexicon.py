@@ -132,11 +132,11 @@ def _sorted(forms: Iterable[str]) -> tuple[str, ...]:
 
 def dumps(lexicon: Mapping[str, Entry]) -> bytes:
     """The lexicon a run ends with, kept so the next run can tell what changed since."""
-    data = [
-        [e.slug, e.name, e.label, list(e.forms), list(e.formerly), e.has_note]
+    rows = (
+        json.dumps([e.slug, e.name, e.label, e.forms, e.formerly, e.has_note], ensure_ascii=False)
         for _, e in sorted(lexicon.items())
-    ]
-    return (json.dumps(data, ensure_ascii=False, indent=0) + "\n").encode()
+    )  # an entry a line; and without `indent`, which takes json's slow pure-Python encoder
+    return ("[\n" + ",\n".join(rows) + "\n]\n").encode()
 
 
 def loads(data: bytes) -> Lexicon:

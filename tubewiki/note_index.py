@@ -1,12 +1,14 @@
-"""Parsed front matter by content, so a run parses only the notes whose front matter changed.
+"""Each note's front matter by its file's stat, so a run reads only the notes it touches.
 
-Parsing YAML is most of loading a vault (about 1.2 s per load at 10,000 notes,
-and a run loads it twice: to learn, then to write). Each note's front matter
-is cached as JSON under the hash of its own YAML text, in
-`.tubewiki/index.sqlite`: a note whose front matter text is unchanged is never
-parsed again, whatever its mtime, and a changed one is parsed because its hash
-is new. Only front matter that JSON gives back exactly is cached (a YAML date,
-for one, is parsed every time); the body is split off as python-frontmatter
+Loading a vault used to read, split and hash every note: about a second at
+10,000 notes, though a run changes a few of them. `.tubewiki/index.sqlite`
+keeps each note's parsed front matter under its path and stat (size, mtime,
+ctime, inode); a note whose stat is unchanged is not opened at load, and its
+body is read only if the run asks for it (`Note.unread`). A note whose stat
+changed is read and split; its front matter is parsed only if its YAML text is
+new, since parsed front matter is also cached under the hash of that text.
+Only front matter that JSON gives back exactly is cached (a YAML date, for
+one, is parsed every time); the body is split off as python-frontmatter
 splits it, so a note comes out exactly as `notes.parse_note` makes it.
 """
 
@@ -27,73 +29,113 @@ from tubewiki.notes import BOM, Note, parse_note
 
 INDEX_FILE = "index.sqlite"
 Split = tuple[str, str]  # (hash of the front matter text and format, body)
-_SEEN: dict[str, tuple[tuple[int, int, int, int], str, Split | None]] = {}
-_SCHEMA = "CREATE TABLE IF NOT EXISTS front_matter (sha TEXT PRIMARY KEY, meta TEXT NOT NULL)"
+Stamp = str  # a file's size, mtime, ctime and inode: it changes whenever the file does
+_SEEN: dict[str, tuple[Stamp, str, Split | None]] = {}
+_SCHEMA = (
+    "CREATE TABLE IF NOT EXISTS front_matter (sha TEXT PRIMARY KEY, meta TEXT NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS notes (path TEXT PRIMARY KEY, stamp TEXT NOT NULL, "
+    "meta TEXT NOT NULL)",
+)
 
 
 class FrontMatterIndex:
-    """The vault's cached front matter: read once per load, new entries written at `save`."""
+    """The vault's cached front matter: read once per load, changes written at `save`."""
 
     def __init__(self, vault: Path) -> None:
         self._path = vault / STATE_DIR / INDEX_FILE
-        self._known: dict[str, str] = {}
-        self._new: dict[str, str] = {}
+        self._db: sqlite3.Connection | None = None
+        self._stamped: dict[str, tuple[Stamp, str]] = {}  # path -> (stamp, meta), as saved
+        self._new: dict[str, str] = {}  # front matter parsed by this load: sha -> meta
+        self._now: dict[str, tuple[Stamp, str]] = {}  # what this load found cacheable
         if self._path.is_file():
-            with contextlib.suppress(sqlite3.Error), _connect(self._path) as db:
-                self._known = dict(db.execute("SELECT sha, meta FROM front_matter"))
+            with contextlib.suppress(sqlite3.Error):
+                self._db = _connect(self._path)
+                rows = self._db.execute("SELECT path, stamp, meta FROM notes")
+                self._stamped = {path: (stamp, meta) for path, stamp, meta in rows}
 
-    def parse(self, path: str, text: str, split: Split | None) -> Note:
+    def unchanged(self, path: str, stamp: Stamp) -> dict[str, Any] | None:
+        """The front matter of a note whose file has not changed since it was indexed."""
+        known = self._stamped.get(path)
+        if known is None or known[0] != stamp:
+            return None
+        self._now[path] = known
+        return dict(json.loads(known[1]))
+
+    def parse(self, path: str, text: str, split: Split | None, stamp: Stamp = "") -> Note:
         """`parse_note(path, text)`, with the YAML parse skipped when it is cached.
 
-        `split` is `read_note`'s split of `text`."""
+        `split` is `read_note`'s split of `text`, `stamp` the stat it was read at."""
         if split is None:
             return parse_note(path, text)
         key, body = split
-        cached = self._known.get(key) or self._new.get(key)
+        cached = self._new.get(key) or self._cached(key)
         if cached is not None:
-            return Note(path=path, meta=json.loads(cached), body=body)
-        note = parse_note(path, text)
-        encoded = _exact_json(note.meta)
-        if encoded is not None and note.body == body:
-            self._new[key] = encoded
+            note = Note(path=path, meta=json.loads(cached), body=body)
+        else:
+            note = parse_note(path, text)
+            cached = _exact_json(note.meta)
+            if cached is None or note.body != body:
+                return note
+            self._new[key] = cached
+        if stamp:
+            self._now[path] = (stamp, cached)
         return note
 
+    def _cached(self, key: str) -> str | None:
+        if self._db is None:
+            return None
+        with contextlib.suppress(sqlite3.Error):
+            row = self._db.execute("SELECT meta FROM front_matter WHERE sha = ?", (key,)).fetchone()
+            return str(row[0]) if row else None
+        return None
+
     def save(self) -> None:
-        """Add what this load parsed; a vault without a state folder gets none."""
-        if not self._new or not self._path.parent.is_dir():
-            return
-        with contextlib.suppress(sqlite3.Error), _connect(self._path) as db:
-            db.executemany("INSERT OR IGNORE INTO front_matter VALUES (?, ?)", self._new.items())
-        self._known.update(self._new)
-        self._new.clear()
+        """Record what this load found; a vault without a state folder gets no index."""
+        stale = self._stamped.keys() - self._now.keys()
+        fresh = [(p, *v) for p, v in self._now.items() if self._stamped.get(p) != v]
+        if (self._new or stale or fresh) and self._path.parent.is_dir():
+            with contextlib.suppress(sqlite3.Error):
+                db = self._db or _connect(self._path)
+                with db:
+                    db.executemany(
+                        "INSERT OR IGNORE INTO front_matter VALUES (?, ?)", self._new.items()
+                    )
+                    db.executemany("DELETE FROM notes WHERE path = ?", [(p,) for p in stale])
+                    db.executemany("INSERT OR REPLACE INTO notes VALUES (?, ?, ?)", fresh)
+        if self._db is not None:
+            self._db.close()
+        self._db = None
 
 
-def read_note(path: str, stat: os.stat_result) -> tuple[str, Split | None]:
+def stamp_of(stat: os.stat_result) -> Stamp:
+    return f"{stat.st_size}:{stat.st_mtime_ns}:{stat.st_ctime_ns}:{stat.st_ino}"
+
+
+def read_note(path: str, stamp: Stamp) -> tuple[str, Split | None]:
     """A note's text and front matter split, read again only if its stat changed.
 
-    A run loads the vault twice (to learn, then under the lock to write); the
-    second load re-reads only the notes that changed in between. `stat` must
-    be taken before the read, so a note changed during the read is read again.
-    Plain strings, not Paths: this runs for every note, twice a run.
+    A process that loads a vault again (a watch loop, a test) re-reads only the
+    notes that changed in between. `stamp` must be taken before the read, so a
+    note changed during the read is read again.
     """
-    stamp = (stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_ino)
     seen = _SEEN.get(path)
     if seen is not None and seen[0] == stamp:
         return seen[1], seen[2]
     with open(path, "rb") as file:  # exact text: a BOM and CRLF line ends are kept
         text = file.read().decode("utf-8")
-    split = _split(text)
+    split = split_note(text)
     _SEEN[path] = (stamp, text, split)
     return text, split
 
 
 def _connect(path: Path) -> sqlite3.Connection:
-    db = sqlite3.connect(path, timeout=30, isolation_level=None)
-    db.execute(_SCHEMA)
+    db = sqlite3.connect(path, timeout=30)
+    for statement in _SCHEMA:
+        db.execute(statement)
     return db
 
 
-def _split(text: str) -> Split | None:
+def split_note(text: str) -> Split | None:
     """(hash of the front matter text and its format, body) as python-frontmatter splits.
 
     None for a note another editor saved with a BOM, CRLF line ends or unusual

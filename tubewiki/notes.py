@@ -13,8 +13,9 @@ outside tubewiki's markers stay exactly as they were.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import frontmatter
 import yaml
@@ -33,6 +34,31 @@ class Note:
     bom: bool = False  # the file started with a UTF-8 byte order mark
     crlf: bool = False  # the file's lines end in CRLF
     tail: str = "\n"  # the whitespace that ends the file, kept as the person left it
+    _reader: Callable[[], Note] | None = field(default=None, init=False, repr=False, compare=False)
+
+    @classmethod
+    def unread(cls, path: str, meta: dict[str, Any], reader: Callable[[], Note]) -> Note:
+        """A note whose front matter is known and whose body `reader` reads when first
+        asked for: a run touches a few notes of a big vault, and reads only those."""
+        note = object.__new__(cls)
+        note.path, note.meta, note._reader = path, meta, reader
+        return note
+
+    if not TYPE_CHECKING:  # to the type checker, every field is always there
+
+        def __getattr__(self, name: str) -> Any:
+            """An unread note's body (and its BOM, line ends and tail) on first use."""
+            reader = object.__getattribute__(self, "_reader")
+            if name not in _READ_LATER or reader is None:
+                raise AttributeError(name)
+            read = reader()
+            self._reader = None
+            for field_name in _READ_LATER:  # what was set meanwhile is newer than the file
+                try:
+                    object.__getattribute__(self, field_name)
+                except AttributeError:
+                    object.__setattr__(self, field_name, getattr(read, field_name))
+            return object.__getattribute__(self, name)
 
     @property
     def slug(self) -> str:
@@ -41,6 +67,9 @@ class Note:
     @property
     def kind(self) -> str:
         return str(self.meta.get(GENERATOR_KEY, ""))
+
+
+_READ_LATER = frozenset({"body", "bom", "crlf", "tail"})
 
 
 def parse_note(path: str, text: str) -> Note:

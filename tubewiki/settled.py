@@ -27,6 +27,8 @@ from tubewiki.cache import Source
 from tubewiki.journal import LOCK_FILE, OWNER_FILE, STATE_DIR, TXN_DIR, state_dir
 from tubewiki.ledger import LEDGER_FILE
 from tubewiki.nlp import model_name
+from tubewiki.note_index import stamp_of
+from tubewiki.vault import note_files
 
 SETTLED_DIR = "settled"
 # State that never changes what an ingest writes: the run history, the lock,
@@ -74,29 +76,21 @@ def _code_fingerprint(model: str) -> str:
 
 def vault_fingerprint(vault: Path) -> str:
     """Every note and every state file an ingest reads, by stat, hashed."""
-    digest = hashlib.sha256()
-    for rel, stat in sorted(_vault_files(vault)):
-        stamp = (stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_ino)
-        digest.update(f"{rel}\0{stamp}\0".encode())
-    return digest.hexdigest()[:16]
+    stamps = [f"{rel}\0{stamp_of(stat)}\0" for rel, stat in _vault_files(vault)]
+    return hashlib.sha256("".join(stamps).encode()).hexdigest()[:16]
 
 
 def _vault_files(vault: Path) -> list[tuple[str, os.stat_result]]:
-    found: list[tuple[str, os.stat_result]] = []
-    for folder, dirs, files in os.walk(vault):
+    """The notes as a vault load lists them, then the state files that can feed a run."""
+    found = note_files(vault) if vault.is_dir() else []
+    state = vault / STATE_DIR
+    for folder, dirs, files in os.walk(state):
         rel_folder = Path(folder).relative_to(vault).as_posix()
-        in_state = rel_folder == STATE_DIR or rel_folder.startswith(f"{STATE_DIR}/")
         if rel_folder == STATE_DIR:
             dirs[:] = [d for d in dirs if d not in IGNORED_STATE]
-        for name in files:
-            if in_state:
-                if rel_folder == STATE_DIR and name.split("-")[0] in IGNORED_STATE:
-                    continue  # ledger.sqlite-wal and -shm too
-            elif not name.endswith(".md"):
-                continue
-            path = os.path.join(folder, name)
-            rel = name if rel_folder == "." else f"{rel_folder}/{name}"
-            found.append((rel, os.stat(path)))
+            files = [f for f in files if f.split("-")[0] not in IGNORED_STATE]  # and -wal, -shm
+        for name in sorted(files):
+            found.append((f"{rel_folder}/{name}", os.stat(os.path.join(folder, name))))
     return found
 
 

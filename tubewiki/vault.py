@@ -1,8 +1,9 @@
-"""The vault in memory: every note parsed once, changed in memory, diffed at the end.
+"""The vault in memory: every note's front matter, changed in memory, diffed at the end.
 
 A run loads the vault, lets the planner edit `Note` objects, and asks for the
-notes whose text changed. Nothing here writes to disk: `journal.commit` does
-that, all or nothing, under the vault lock.
+notes whose text changed. A note's body is read from disk only when the run
+first asks for it (see `note_index`). Nothing here writes to disk:
+`journal.commit` does that, all or nothing, under the vault lock.
 """
 
 from __future__ import annotations
@@ -11,10 +12,11 @@ import logging
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from tubewiki.errors import VaultError
 from tubewiki.journal import STATE_DIR
-from tubewiki.note_index import FrontMatterIndex, read_note
+from tubewiki.note_index import FrontMatterIndex, Split, Stamp, read_note, split_note, stamp_of
 from tubewiki.notes import GENERATOR_KEY, Note, dump_note, parse_note
 from tubewiki.types import KnownEntity
 
@@ -45,13 +47,13 @@ class Vault:
     """
 
     def __init__(
-        self, root: Path, texts: dict[str, str], notes: dict[str, Note] | None = None
+        self, root: Path, texts: dict[str, str] | Originals, notes: dict[str, Note] | None = None
     ) -> None:
         """`notes` are `texts` parsed (`load` gives them); parsed here when not given."""
         self.root = root
-        self._texts = texts
+        self._texts = texts if isinstance(texts, Originals) else Originals(root, texts)
         if notes is None:
-            notes = {path: parse_note(path, text) for path, text in texts.items()}
+            notes = {path: parse_note(path, text) for path, text in self._texts.read.items()}
         self.notes: dict[str, Note] = notes
         self._touched: set[str] = set()
         self._raw: dict[str, str] = {}
@@ -72,20 +74,19 @@ class Vault:
             raise VaultError(
                 f"vault path '{root}' is a file, not a folder; pass a folder with --vault"
             )
-        texts: dict[str, str] = {}
+        originals = Originals(root, {})
         notes: dict[str, Note] = {}
         index = FrontMatterIndex(root)
-        base = str(root)
-        for rel, stat in _note_files(root) if root.is_dir() else ():
-            try:
-                texts[rel], split = read_note(os.path.join(base, rel), stat)
-            except UnicodeDecodeError as exc:
-                raise VaultError(
-                    f"note '{rel}' is not UTF-8 text; convert it or move it out of the vault"
-                ) from exc
-            notes[rel] = index.parse(rel, texts[rel], split)
+        for rel, stat in note_files(root) if root.is_dir() else ():
+            stamp = stamp_of(stat)
+            meta = index.unchanged(rel, stamp)
+            if meta is not None:
+                notes[rel] = originals.unread(rel, stamp, meta)
+            else:
+                text, split = originals.read_now(rel, stamp)
+                notes[rel] = index.parse(rel, text, split, stamp)
         index.save()
-        return cls(root, texts, notes)
+        return cls(root, originals, notes)
 
     # lookups -----------------------------------------------------------------
     def slugs(self) -> set[str]:
@@ -206,6 +207,7 @@ class Vault:
                 self._formerly.setdefault(slug, []).append(path)
 
     def original(self, path: str) -> str | None:
+        """The note's text as it was on disk when the vault was loaded."""
         return self._texts.get(path)
 
     def new_note(self, path: str, kind: str, meta: dict[str, object]) -> Note:
@@ -221,13 +223,13 @@ class Vault:
         for path in sorted(self._touched):
             note = self.notes.get(path)
             after = self._raw.get(path) or (dump_note(note) if note is not None else None)
-            before = self._texts.get(path)
+            before = self.original(path)
             if after != before:
                 result.append(NoteChange(path, before, after))
         return result
 
 
-def _note_files(root: Path) -> list[tuple[str, os.stat_result]]:
+def note_files(root: Path) -> list[tuple[str, os.stat_result]]:
     """What `sorted(root.rglob("*.md"))` finds outside the state folder, as relative
     POSIX paths in the same order, each with its stat (one system call a note):
     no Path objects, which were a third of loading a 10,000-note vault."""
@@ -247,6 +249,54 @@ def _note_files(root: Path) -> list[tuple[str, os.stat_result]]:
             elif entry.name.endswith(".md") and entry.is_file():
                 found.append((rel, entry.stat()))
     return sorted(found, key=lambda item: item[0].split("/"))  # Path order: part by part
+
+
+class Originals:
+    """The notes' texts as the vault was loaded: read at load, or, for a note whose file
+    is unchanged since the note index saw it, on first use, and only if it still is."""
+
+    def __init__(self, root: Path, read: dict[str, str]) -> None:
+        self.root = root
+        self.read = read
+        self._unread: dict[str, Stamp] = {}
+
+    def get(self, rel: str) -> str | None:
+        if rel in self._unread:
+            stamp = self._unread.pop(rel)
+            try:
+                now = stamp_of(os.stat(self.root / rel))
+            except FileNotFoundError:
+                now = ""
+            if now != stamp:
+                raise VaultError(
+                    f"note '{rel}' changed on disk while tubewiki was running; run the command "
+                    "again"
+                )
+            self.read_now(rel, stamp)
+        return self.read.get(rel)
+
+    def read_now(self, rel: str, stamp: Stamp) -> tuple[str, Split | None]:
+        try:
+            text, split = read_note(os.path.join(self.root, rel), stamp)
+        except UnicodeDecodeError as exc:
+            raise VaultError(
+                f"note '{rel}' is not UTF-8 text; convert it or move it out of the vault"
+            ) from exc
+        self.read[rel] = text
+        return text, split
+
+    def unread(self, rel: str, stamp: Stamp, meta: dict[str, Any]) -> Note:
+        """The note with its indexed front matter; its body is read when first used."""
+        self._unread[rel] = stamp
+
+        def body() -> Note:
+            text = self.get(rel) or ""
+            split = split_note(text)
+            if split is None:  # not for a note the index holds; but never guess
+                return parse_note(rel, text)
+            return Note(path=rel, meta=meta, body=split[1])
+
+        return Note.unread(rel, meta, body)
 
 
 def note_text(path: Path) -> str:
