@@ -6,7 +6,6 @@ internals and `python -m tubewiki.cli` works.
 
 from __future__ import annotations
 
-import gc
 import logging
 import os
 import re
@@ -21,6 +20,7 @@ import typer
 from rich.console import Console
 from typer.core import TyperCommand
 
+from tubewiki import collector
 from tubewiki.errors import (
     DiskError,
     InvalidVideoError,
@@ -162,7 +162,7 @@ def flow_session(verbose: bool, warm: Callable[[], object] | None = None) -> Ite
     from flows.server import prefect_api
 
     with prefect_api() as api:
-        with collector_paused():
+        with collector.paused(freeze=True):  # Prefect and spaCy live as long as we do
             from flows.settings import local_run
 
             if warm is not None:
@@ -174,26 +174,6 @@ def flow_session(verbose: bool, warm: Callable[[], object] | None = None) -> Ite
             finally:
                 if api.temporary is None:
                     _drain_prefect()
-
-
-@contextmanager
-def collector_paused() -> Iterator[None]:
-    """Python's cyclic garbage collector off while a command loads Prefect and spaCy.
-
-    Their imports and the model's load create objects by the hundred thousand,
-    and the collector keeps walking them on the way, finding no garbage: a fifth
-    of the load time. Afterwards what was loaded is frozen (`gc.freeze`), so
-    later collections during the run skip it too.
-    """
-    if not gc.isenabled():
-        yield
-        return
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.freeze()
-        gc.enable()
 
 
 def warm_pool() -> None:

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from tubewiki import cache, journal, relink, sections, settled
+from tubewiki import cache, collector, journal, relink, sections, settled
 from tubewiki.cache import Source
 from tubewiki.errors import TubewikiError
 from tubewiki.ledger import ChangeRow, Ledger, RunKind, RunStatus
@@ -218,7 +218,8 @@ def apply(
     commit point: `then` (the no-op fingerprint of `settled`, which a later run
     may do without) runs after it, still under the lock, with the run's report.
     """
-    with journal.vault_lock(vault, timeout=lock_timeout):
+    # No garbage collection under the lock: a big vault's notes are many objects, no garbage.
+    with journal.vault_lock(vault, timeout=lock_timeout), collector.paused():
         recovered = _recover(vault)
         loaded = Vault.load(vault)
         reports = edit(loaded)
