@@ -6,11 +6,11 @@ VIDEO_DIR is one video as `transcript.json` (+ optional `meta.json`), for
 example a dev video. The script synthesises a valid vault of N entity notes
 (made-up people, organisations and products, each with an alias, as a person
 or earlier runs would leave them; none of them said in the video, so both
-ingests do the same extraction), then ingests the video into a fresh copy of
-it (loaded once first, so its note index is warm, as any earlier run leaves
-it) and into an empty vault, alternately, through the library (no Prefect: this is the
-vault-size cost alone). The vault also gets the lexicon snapshot and note index an
-earlier run leaves. Prints each round, the medians and `ratio=`
+ingests do the same extraction), with the lexicon snapshot an earlier run
+leaves. Then it ingests the video into a fresh copy of that vault (loaded
+once first, so its note index is warm, as the run before leaves it) and into
+an empty vault, alternately, through the library (no Prefect: this is the
+vault-size cost alone). Prints each round, the medians and `ratio=`
 (big / empty).
 """
 
