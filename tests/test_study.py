@@ -46,3 +46,22 @@ def test_rebuild_prunes_parses_no_video_needs(tmp_path: Path, nlp: object) -> No
     stale.write_bytes(parses(vault)[0].read_bytes())
     rebuild(vault)
     assert stale not in parses(vault) and len(parses(vault)) == 1
+
+
+@pytest.mark.parametrize("changed", ["parse.py", "yake.py"])
+def test_the_parse_key_changes_with_the_code_that_parses(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, changed: str
+) -> None:
+    """Key terms are ranked inside `parse` and cached with it, by code in two modules."""
+    (tmp_path / "extract").mkdir()
+    for name in ("parse.py", "yake.py"):
+        (tmp_path / "extract" / name).write_text(f"# {name}\n")
+    monkeypatch.setattr(study, "_PACKAGE", tmp_path)
+    study._parser_version.cache_clear()
+    before = study._parser_version()
+    (tmp_path / "extract" / changed).write_text("# changed\n")
+    study._parser_version.cache_clear()
+    try:
+        assert study._parser_version() != before
+    finally:
+        study._parser_version.cache_clear()

@@ -174,9 +174,9 @@ def _warm_ingest() -> None:
     """What an ingest needs, loaded while Prefect's temporary server starts: the flow,
     Prefect's task engine (imported at the first task) and spaCy's model.
 
-    Not textacy, which the extraction imports when it first ranks key terms: loaded
-    before the spaCy work, its SciPy and scikit-learn make that work about a
-    second slower (A/B on this machine), more than overlapping the import saves.
+    Not SciPy, which networkx imports at the summary's first PageRank (about 0.1 s):
+    when textacy's SciPy and scikit-learn were loaded before the spaCy work, that
+    work ran about a second slower (A/B on this machine), more than overlapping saved.
     """
     import prefect.task_engine  # noqa: F401
 

@@ -45,7 +45,7 @@ IGNORED_STATE = (
 )
 # Libraries whose upgrade can change what an ingest writes, besides tubewiki itself.
 OUTPUT_LIBRARIES = (
-    "spacy", "pyyaml", "python-frontmatter", "jinja2", "rapidfuzz", "textacy", "wordfreq",
+    "spacy", "pyyaml", "python-frontmatter", "jinja2", "rapidfuzz", "wordfreq",
     "networkx",
 )  # fmt: skip
 _PACKAGE = Path(__file__).resolve().parent

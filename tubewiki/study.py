@@ -64,10 +64,11 @@ def extractor_version() -> str:
 
 @cache
 def _parser_version() -> str:
+    """The parse cache's key: `parse`, the key-term ranking it runs, spaCy and the model."""
     import spacy
 
-    parser = (_PACKAGE / "extract" / "parse.py").read_bytes()
-    return hashlib.sha256(parser + f"{model_name()} {spacy.__version__}".encode()).hexdigest()
+    code = b"".join((_PACKAGE / "extract" / name).read_bytes() for name in ("parse.py", "yake.py"))
+    return hashlib.sha256(code + f"{model_name()} {spacy.__version__}".encode()).hexdigest()
 
 
 def timed_for(source: Source, known: Sequence[KnownEntity] = ()) -> TimedText:

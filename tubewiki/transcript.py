@@ -168,7 +168,7 @@ CLEANERS: tuple[Cleaner, ...] = (
 
 
 def compose(*cleaners: Cleaner) -> Cleaner:
-    """Chain cleaners left to right into one function, textacy-style."""
+    """Chain cleaners left to right into one function."""
 
     def composed(text: str) -> str:
         for cleaner in cleaners:

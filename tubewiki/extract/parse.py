@@ -15,6 +15,7 @@ from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING
 
 from tubewiki.extract.entities import surface_form
+from tubewiki.extract.yake import Word, key_terms
 from tubewiki.nlp import load_nlp
 from tubewiki.transcript import TimedText
 from tubewiki.types import KeyTerm, Parsed, RawMention, Sentence, TermHit
@@ -236,6 +237,19 @@ def _is_figure(ent: Span) -> bool:
 # --- names and key terms ------------------------------------------------------
 
 
+def _yake_words(sent: Span) -> list[Word]:
+    return [
+        Word(
+            t.lemma_,
+            t.pos_,
+            t.is_stop,
+            t.is_punct or t.is_space,
+            t.is_upper or (t.is_title and not t.is_sent_start),
+        )
+        for t in sent
+    ]
+
+
 def _mentions(doc: Doc, offset: int) -> Iterator[RawMention]:
     for ent in doc.ents:
         if ent.label_ in NAMED_LABELS:
@@ -248,14 +262,8 @@ def _mentions(doc: Doc, offset: int) -> Iterator[RawMention]:
 
 
 def _key_terms(docs: Sequence[Doc], tokens: Sequence[Tok], text: str) -> tuple[KeyTerm, ...]:
-    """textacy's YAKE key terms of the whole video, with every place each is said."""
-    if not docs:
-        return ()
-    from spacy.tokens import Doc as SpacyDoc
-    from textacy.extract.keyterms import yake
-
-    whole = SpacyDoc.from_docs(list(docs))
-    found = yake(whole, normalize="lemma", ngrams=(1, 2, 3), topn=KEY_TERMS)
+    """YAKE's key terms of the whole video, with every place each is said."""
+    found = key_terms([_yake_words(sent) for doc in docs for sent in doc.sents], KEY_TERMS)
     ranked = [term.lower() for term, _ in found]
     wanted = {tuple(term.split()): rank for rank, term in enumerate(ranked)}
     longest = max((len(k) for k in wanted), default=0)

@@ -1,7 +1,7 @@
 """The main topics of a video: key terms a general reader would look up.
 
-The key-term extractor (textacy's YAKE, run in `parse`) ranks candidate
-phrases; this module decides which are topics. A topic is said often in this
+The key-term extractor (YAKE, `tubewiki.extract.yake`, run in `parse`) ranks
+candidate phrases; this module decides which are topics. A topic is said often in this
 video and rarely in general English: its rate here against its frequency in
 wordfreq's general-English lists (keyness) must be high. So "matrices" in a
 linear algebra video is a topic and "team member" never is. A phrase led by
