@@ -172,7 +172,8 @@ def _settled(
 
 def _warm_ingest() -> None:
     """What an ingest needs, loaded while Prefect's temporary server starts: the flow,
-    Prefect's task engine (imported at the first task) and spaCy's model.
+    Prefect's task engine (imported at the first task), spaCy's model and wordfreq's
+    English list (read at its first question, 0.15 s).
 
     Not SciPy, which networkx imports at the summary's first PageRank (about 0.1 s):
     when textacy's SciPy and scikit-learn were loaded before the spaCy work, that
@@ -181,9 +182,11 @@ def _warm_ingest() -> None:
     import prefect.task_engine  # noqa: F401
 
     import flows.ingest  # noqa: F401
+    from tubewiki.extract.words import everyday
     from tubewiki.nlp import load_nlp
 
     load_nlp()
+    everyday("the")
 
 
 @app.command()
