@@ -166,3 +166,18 @@ def test_changes_to_unread_notes_diff_against_their_text_on_disk(tmp_vault: Path
     assert changes["chan/chan.md"].before == NOTES["chan/chan.md"]
     assert changes["entities/ada.md"].before == NOTES["entities/ada.md"]
     assert "Replaced before it was read." in (changes["entities/ada.md"].after or "")
+
+
+def test_a_damaged_index_row_is_read_from_the_note_again(tmp_vault: Path) -> None:
+    import sqlite3
+
+    (tmp_vault / ".tubewiki").mkdir()
+    write(tmp_vault, NOTES)
+    Vault.load(tmp_vault)
+    with sqlite3.connect(tmp_vault / ".tubewiki" / note_index.INDEX_FILE) as db:
+        db.execute("UPDATE notes SET meta = '{broken' WHERE path = 'entities/ada.md'")
+        db.execute("UPDATE notes SET meta = '[1, 2]' WHERE path = 'entities/bab.md'")
+    vault = Vault.load(tmp_vault)
+    assert vault.notes["entities/ada.md"].meta["title"] == "Ada"
+    assert vault.notes["entities/bab.md"].meta["formerly"] == ["charles"]
+    assert Vault.load(tmp_vault).notes["entities/ada.md"].meta["title"] == "Ada"  # mended

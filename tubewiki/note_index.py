@@ -58,8 +58,14 @@ class FrontMatterIndex:
         known = self._stamped.get(path)
         if known is None or known[0] != stamp:
             return None
+        try:
+            meta = json.loads(known[1])
+        except ValueError:  # a damaged index: the note is read again, as if new
+            return None
+        if not isinstance(meta, dict):
+            return None
         self._now[path] = known
-        return dict(json.loads(known[1]))
+        return meta
 
     def parse(self, path: str, text: str, split: Split | None, stamp: Stamp = "") -> Note:
         """`parse_note(path, text)`, with the YAML parse skipped when it is cached.
