@@ -13,9 +13,9 @@ from pathlib import Path
 
 from prefect import flow
 
-from flows.backfill import in_batches, submit_batch
+from flows.backfill import in_batches, on_workers, submit_batch
 from flows.ingest import publish
-from flows.tasks import load_cached_sources, write_notes
+from flows.tasks import load_cached_sources, untraversed, write_notes
 from flows.workers import api_shared_with_workers, make_task_runner
 from tubewiki import progress as bar
 from tubewiki.cache import Source
@@ -42,7 +42,7 @@ def rebuild_vault(vault: str = "notes", force: bool = False) -> RunReport:
                 items.append((source, result))
                 bar.advance(f"{source.meta.video_id} analysed")
     items.sort(key=lambda item: item[0].meta.video_id)
-    report = write_notes(root, items, kind="rebuild", force=force)
+    report = write_notes(root, untraversed(items), kind="rebuild", force=force, over=on_workers)
     prune(root, began)  # parses of videos or code that are no more
     publish(report)
     return report
