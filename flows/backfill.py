@@ -7,7 +7,9 @@ local cluster or `dask_address`). Everything else stays in the flow's own
 process: fetching (rate-limited, and `responses`-replayable in tests), learning
 the vault, and one `write_notes` call under the vault lock with the videos
 sorted by id, so the same inputs give byte-identical notes whatever the
-parallelism. The watch flow reuses the helpers here.
+parallelism. That call hands its last step, each video's extraction against the
+whole vault's lexicon, back to the same task runner (`on_workers`), and the
+results come back in video-id order. The watch flow reuses the helpers here.
 """
 
 from __future__ import annotations

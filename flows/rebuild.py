@@ -1,8 +1,9 @@
 """The `rebuild-vault` flow: re-render every note from cached transcripts, offline.
 
 Extraction runs as a backfill's does: balanced batches on the warm process
-pool (`flows.backfill.in_batches`, `flows.workers`), so a rebuild of a vault
-takes no longer than the backfill that built it. Notes are written once, in
+pool (`flows.backfill.in_batches`, `flows.workers`), the studies and then the
+extractions against the vault's lexicon (`flows.backfill.on_workers`), so a
+rebuild of a vault takes no longer than the backfill that built it. Notes are written once, in
 video-id order, so the result is the same bytes as a one-process rebuild.
 """
 
