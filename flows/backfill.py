@@ -7,13 +7,15 @@ local cluster or `dask_address`). Everything else stays in the flow's own
 process: fetching (rate-limited, and `responses`-replayable in tests), learning
 the vault, and one `write_notes` call under the vault lock with the videos
 sorted by id, so the same inputs give byte-identical notes whatever the
-parallelism. The watch flow reuses the helpers here.
+parallelism. That call hands its last step, each video's extraction against the
+whole vault's lexicon, back to the same task runner (`on_workers`), and the
+results come back in video-id order. The watch flow reuses the helpers here.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import ParamSpec, TypeVar
@@ -24,16 +26,17 @@ from prefect.cache_policies import NO_CACHE
 from prefect.futures import PrefectFuture
 
 from flows.limits import ensure_limits
-from flows.tasks import fetch_source, study_batch, write_notes
+from flows.tasks import extract_batch, fetch_source, study_batch, untraversed, write_notes
 from flows.workers import api_shared_with_workers, default_workers, make_task_runner
 from tubewiki import backfill as policy
-from tubewiki import pipeline
+from tubewiki import pipeline, relink
 from tubewiki import progress as bar
 from tubewiki.backfill import BatchReport, Candidate, Fate
 from tubewiki.cache import Source
 from tubewiki.ledger import RunKind, VideoRow, utc_now
 from tubewiki.pipeline import AnalysisResult, Request
 from tubewiki.study import Study
+from tubewiki.types import Extraction
 from tubewiki.youtube import ProxySettings
 
 log = logging.getLogger(__name__)
@@ -141,10 +144,33 @@ def in_batches(sources: Sequence[Source]) -> list[list[Source]]:
 
 
 def submit_batch(sources: list[Source], vault: Path) -> PrefectFuture[list[AnalysisResult]]:
-    """One extraction task for a batch, on the flow's task runner."""
-    ids = [source.meta.video_id for source in sources]
-    label = ids[0] + (f" +{len(ids) - 1}" if len(ids) > 1 else "")
-    return study_batch.submit(sources, vault, label)
+    """One study task for a batch, on the flow's task runner."""
+    return study_batch.submit(sources, vault, _label(sources))
+
+
+def on_workers(
+    extract: Callable[[Source], Extraction], sources: Sequence[Source]
+) -> list[Extraction]:
+    """`relink.Mapper` on the flow's task runner: the extractions against the vault's
+    lexicon in balanced batches, as the studies ran, instead of one by one in the writer."""
+    if len(sources) < 2:
+        return relink.serial(extract, sources)
+    futures = [
+        (batch, extract_batch.submit(extract, batch, _label(batch)))
+        for batch in in_batches(sources)
+    ]
+    found = {
+        source.meta.video_id: extraction
+        for batch, future in futures
+        for source, extraction in zip(batch, future.result(), strict=True)
+    }
+    return [found[source.meta.video_id] for source in sources]
+
+
+def _label(sources: Sequence[Source]) -> str:
+    """A task's name: its first video, and how many more."""
+    first, more = sources[0].meta.video_id, len(sources) - 1
+    return first + (f" +{more}" if more else "")
 
 
 def _read(request: Request, vault: Path) -> Source | BaseException:
@@ -184,7 +210,7 @@ def finish(vault: Path, progress: Progress, *, kind: RunKind, now: str) -> Batch
     so a run that fails leaves nothing for a later `rebuild` to pick up.
     """
     items = collect(vault, progress, now=now)
-    run = write_notes(vault, items, kind=kind) if items else None
+    run = write_notes(vault, untraversed(items), kind=kind, over=on_workers) if items else None
     ingested = [Fate(s.meta.video_id, "ingested", s.meta.title) for s, _ in items]
     report = BatchReport(kind, run, tuple(ingested + progress.fates), progress.stopped)
     create_markdown_artifact(

@@ -1,8 +1,9 @@
 """The `rebuild-vault` flow: re-render every note from cached transcripts, offline.
 
 Extraction runs as a backfill's does: balanced batches on the warm process
-pool (`flows.backfill.in_batches`, `flows.workers`), so a rebuild of a vault
-takes no longer than the backfill that built it. Notes are written once, in
+pool (`flows.backfill.in_batches`, `flows.workers`), the studies and then the
+extractions against the vault's lexicon (`flows.backfill.on_workers`), so a
+rebuild of a vault takes no longer than the backfill that built it. Notes are written once, in
 video-id order, so the result is the same bytes as a one-process rebuild.
 """
 
@@ -13,9 +14,9 @@ from pathlib import Path
 
 from prefect import flow
 
-from flows.backfill import in_batches, submit_batch
+from flows.backfill import in_batches, on_workers, submit_batch
 from flows.ingest import publish
-from flows.tasks import load_cached_sources, write_notes
+from flows.tasks import load_cached_sources, untraversed, write_notes
 from flows.workers import api_shared_with_workers, make_task_runner
 from tubewiki import progress as bar
 from tubewiki.cache import Source
@@ -42,7 +43,7 @@ def rebuild_vault(vault: str = "notes", force: bool = False) -> RunReport:
                 items.append((source, result))
                 bar.advance(f"{source.meta.video_id} analysed")
     items.sort(key=lambda item: item[0].meta.video_id)
-    report = write_notes(root, items, kind="rebuild", force=force)
+    report = write_notes(root, untraversed(items), kind="rebuild", force=force, over=on_workers)
     prune(root, began)  # parses of videos or code that are no more
     publish(report)
     return report

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import ParamSpec, TypeVar
+from typing import ParamSpec, TypeVar, cast
 
 from prefect import Task, task
 from prefect.cache_policies import NO_CACHE
@@ -13,18 +13,30 @@ from prefect.client.schemas.objects import TaskRun
 from prefect.concurrency.sync import rate_limit
 from prefect.states import State
 from prefect.tasks import exponential_backoff
+from prefect.utilities.annotations import opaque
 
-from tubewiki import pipeline
+from tubewiki import pipeline, relink
 from tubewiki.cache import Source
 from tubewiki.errors import RequestBlockedError, TubewikiError
 from tubewiki.ledger import RunKind
 from tubewiki.pipeline import AnalysisResult, Request, RunReport
 from tubewiki.study import Study, study
+from tubewiki.types import Extraction
 from tubewiki.youtube import ProxySettings
 
 YOUTUBE_LIMIT = "youtube-requests"
 P = ParamSpec("P")
 R = TypeVar("R")
+T = TypeVar("T")
+
+
+def untraversed(value: T) -> T:
+    """`value` as a task parameter Prefect hands on without walking it (its `opaque`):
+    it would otherwise visit every field of every snippet looking for futures, about
+    a second per call for a few hours of transcripts. Typed as the value it stands for.
+    Only for a task called in the flow's own process: on its way to a Dask worker the
+    annotation (a named tuple) becomes a plain tuple."""
+    return cast(T, opaque(value))
 
 
 def transient_only(task: Task[..., object], task_run: TaskRun, state: State[object]) -> bool:
@@ -93,6 +105,13 @@ def study_batch(sources: list[Source], vault: Path, label: str) -> list[Analysis
     return pipeline.study_each(vault, sources)
 
 
+@task(task_run_name="extract {label}", cache_policy=NO_CACHE)
+def extract_batch(
+    extract: Callable[[Source], Extraction], sources: list[Source], label: str
+) -> list[Extraction]:
+    return relink.serial(extract, sources)
+
+
 @task(cache_policy=NO_CACHE)
 def write_notes(
     vault: Path,
@@ -100,8 +119,11 @@ def write_notes(
     kind: RunKind = "ingest",
     force: bool = False,
     lock_timeout: float | None = None,
+    over: relink.Mapper = relink.serial,
 ) -> RunReport:
-    return pipeline.write(vault, items, kind=kind, force=force, lock_timeout=lock_timeout)
+    return pipeline.write(
+        vault, items, kind=kind, force=force, lock_timeout=lock_timeout, over=over
+    )
 
 
 @task(cache_policy=NO_CACHE)

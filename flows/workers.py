@@ -38,12 +38,14 @@ from prefect.task_runners import (
 )
 
 from tubewiki.errors import ConfigError
-from tubewiki.nlp import load_nlp
+from tubewiki.extract import parse
+from tubewiki.transcript import TimedText
 
 log = logging.getLogger(__name__)
 
 TASK_RUNNERS = ("process", "dask")
 WORKER_PRELOAD = "flows.worker_preload"
+WARM_UP = "Workers parse this sentence once, before their first video."
 
 
 def default_workers() -> int:
@@ -52,11 +54,13 @@ def default_workers() -> int:
 
 
 def prepare_worker() -> None:
-    """Load what every extraction needs, once per process: spaCy, and Prefect's
-    collections, which its task engine imports to read the flow's result storage."""
+    """Load what every extraction needs, once per process: Prefect's collections, which
+    its task engine imports to read the flow's result storage, and spaCy with all that
+    parsing loads on first use (textacy's key terms alone take 2 s to import), by
+    parsing one sentence: in the fork server, so that no worker pays for it."""
     load_prefect_collections()
     try:
-        load_nlp()
+        parse(TimedText(WARM_UP, (0,), (0.0,)))
     except Exception:  # the first task raises the same error, with a proper state
         log.debug("could not preload spaCy in worker %d", os.getpid(), exc_info=True)
 

@@ -10,15 +10,18 @@ A rebuild and a repeated ingest then change nothing.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import pickle
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import pytest
 
 from tests.vaults import check_notes, dangling_links, rebuild, snapshot
 from tubewiki import pipeline, review
+from tubewiki.cache import Source
 from tubewiki.pipeline import Request
 from tubewiki.study import study
+from tubewiki.types import Extraction
 
 FIXTURES = Path(__file__).parent / "fixtures"
 VIDEOS = {
@@ -100,6 +103,30 @@ def test_any_order_or_batching_gives_the_same_vault(
     found = everything(vault)
     assert sorted(found) == sorted(expected)
     assert [p for p in expected if found[p] != expected[p]] == []
+
+
+def test_extractions_run_as_a_process_pool_would_give_the_same_vault(
+    tmp_path: Path, reference: tuple[Path, dict]
+) -> None:
+    seen: list[str] = []
+
+    def like_a_pool(
+        extract: Callable[[Source], Extraction], sources: Sequence[Source]
+    ) -> list[Extraction]:
+        """Last video first, each with pickled copies, as a flow's workers get them."""
+        seen.extend(s.meta.video_id for s in sources)
+        found = {
+            s.meta.video_id: pickle.loads(pickle.dumps(extract))(pickle.loads(pickle.dumps(s)))
+            for s in reversed(sources)
+        }
+        return [found[s.meta.video_id] for s in sources]
+
+    vault = tmp_path / "vault"
+    sources = [pipeline.acquire(request(v), vault=vault) for v in sorted(VIDEOS)]
+    items = [(s, study(vault, s)) for s in sources]
+    pipeline.write(vault, items, kind="backfill", over=like_a_pool)
+    assert sorted(seen) == sorted(VIDEOS)
+    assert everything(vault) == reference[1]
 
 
 def test_rebuild_and_a_repeated_ingest_change_nothing(

@@ -120,9 +120,10 @@ def write(
     kind: RunKind = "ingest",
     force: bool = False,
     lock_timeout: float | None = None,
+    over: relink.Mapper = relink.serial,
 ) -> RunReport:
     """Plan the notes of every item, and of the older videos they re-link, and commit
-    them in one all-or-nothing run.
+    them in one all-or-nothing run; `over` runs their extractions (`relink.Mapper`).
 
     The cached transcripts, what each video teaches the vault, the lexicon
     and the videos' ledger rows are part of that same commit: they exist
@@ -135,7 +136,9 @@ def write(
 
     def edit(loaded: Vault) -> list[SectionReport]:
         templates = vault_templates(vault)
-        run = relink.prepare(vault, loaded, sources, studies, everything=kind == "rebuild")
+        run = relink.prepare(
+            vault, loaded, sources, studies, everything=kind == "rebuild", over=over
+        )
         planned.append(run)
         reports: list[SectionReport] = []
         for video_id, item in sorted(run.inputs.items()):

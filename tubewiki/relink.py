@@ -11,8 +11,9 @@ run can tell what changed, a person's edits to front matter included.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 from tubewiki import cache, lexicon
@@ -23,9 +24,19 @@ from tubewiki.lexicon import Lexicon, Taught
 from tubewiki.notes import Note
 from tubewiki.plan import VideoInput, disagrees, disposable
 from tubewiki.study import Study, extract_known, load_taught, study, videos_saying
+from tubewiki.types import Extraction
 from tubewiki.vault import Vault, as_strings
 
 LEXICON_FILE = "lexicon/vault.json"
+
+# How `prepare` runs one extraction over many videos, giving the results in the order
+# of the videos: each is a pure function of its video and the lexicon, so a flow may
+# spread them over its workers (`flows.backfill.on_workers`) where `serial` runs them here.
+Mapper = Callable[[Callable[[Source], Extraction], Sequence[Source]], Sequence[Extraction]]
+
+
+def serial(extract: Callable[[Source], Extraction], sources: Sequence[Source]) -> list[Extraction]:
+    return [extract(source) for source in sources]
 
 
 @dataclass
@@ -46,8 +57,10 @@ def prepare(
     studies: Mapping[str, Study],
     *,
     everything: bool = False,
+    over: Mapper = serial,
 ) -> RunPlan:
-    """Plan a run of `sources` (studied in `studies`) into the loaded vault."""
+    """Plan a run of `sources` (studied in `studies`) into the loaded vault; `over` runs
+    the extractions against its lexicon."""
     sources = dict(sources)
     fresh = dict(studies)
     # The vault's videos: those with a video note (a reverted or deleted one stays out
@@ -76,17 +89,18 @@ def prepare(
     allowed = lexicon.allowed(entries)
 
     def extract(video_ids: Iterable[str]) -> dict[str, VideoInput]:
-        result = {}
-        for video_id in sorted(video_ids):
-            source = sources.get(video_id) or _cached(vault, video_id)
-            result[video_id] = VideoInput(
+        chosen = [sources.get(v) or _cached(vault, v) for v in sorted(video_ids)]
+        found = over(partial(extract_known, vault, known=known, allowed=allowed), chosen)
+        return {
+            source.meta.video_id: VideoInput(
                 meta=source.meta,
-                extraction=extract_known(vault, source, known, allowed),
+                extraction=extraction,
                 transcript_kind=str(source.transcript.kind),
                 language=source.transcript.language,
                 duration=source.transcript.end,
             )
-        return result
+            for source, extraction in zip(chosen, found, strict=True)
+        }
 
     inputs = extract(todo)
     current = {n.slug for n in loaded.by_kind("entity")}
