@@ -56,7 +56,7 @@ def default_workers() -> int:
 def prepare_worker() -> None:
     """Load what every extraction needs, once per process: Prefect's collections, which
     its task engine imports to read the flow's result storage, and spaCy with all that
-    parsing loads on first use (textacy's key terms alone take 2 s to import), by
+    parsing loads on first use (spaCy's first-call set-up, wordfreq's list), by
     parsing one sentence: in the fork server, so that no worker pays for it."""
     load_prefect_collections()
     try:
