@@ -262,17 +262,7 @@ class Originals:
 
     def get(self, rel: str) -> str | None:
         if rel in self._unread:
-            stamp = self._unread.pop(rel)
-            try:
-                now = stamp_of(os.stat(self.root / rel))
-            except FileNotFoundError:
-                now = ""
-            if now != stamp:
-                raise VaultError(
-                    f"note '{rel}' changed on disk while tubewiki was running; run the command "
-                    "again"
-                )
-            self.read_now(rel, stamp)
+            self._read_unread(rel)
         return self.read.get(rel)
 
     def read_now(self, rel: str, stamp: Stamp) -> tuple[str, Split | None]:
@@ -290,13 +280,29 @@ class Originals:
         self._unread[rel] = stamp
 
         def body() -> Note:
-            text = self.get(rel) or ""
-            split = split_note(text)
+            if rel in self._unread:
+                text, split = self._read_unread(rel)
+            else:  # `get` read it already, for a diff
+                text = self.read[rel]
+                split = split_note(text)
             if split is None:  # not for a note the index holds; but never guess
                 return parse_note(rel, text)
             return Note(path=rel, meta=meta, body=split[1])
 
         return Note.unread(rel, meta, body)
+
+    def _read_unread(self, rel: str) -> tuple[str, Split | None]:
+        """Read a note left unread at load, refusing it if its file changed since."""
+        stamp = self._unread.pop(rel)
+        try:
+            now = stamp_of(os.stat(self.root / rel))
+        except FileNotFoundError:
+            now = ""
+        if now != stamp:
+            raise VaultError(
+                f"note '{rel}' changed on disk while tubewiki was running; run the command again"
+            )
+        return self.read_now(rel, stamp)
 
 
 def note_text(path: Path) -> str:
