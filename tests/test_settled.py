@@ -91,3 +91,30 @@ def test_forced_runs_are_never_recorded(tmp_path: Path) -> None:
     assert not (root / ".tubewiki" / settled.SETTLED_DIR / f"{A.video_id}.json").exists()
     ingest(A, root)
     assert (root / ".tubewiki" / settled.SETTLED_DIR / f"{A.video_id}.json").exists()
+
+
+@pytest.mark.parametrize("when", ["edit", "new note"])
+def test_a_note_changed_while_the_run_held_the_vault_runs_it_again(
+    vault: Path, when: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The record reuses the stamps the run's load took; a person's edit made between
+    that load and the record (an editor takes no lock) must still break the match."""
+    record = settled.record
+
+    def edited_first(*args: object, **kwargs: object) -> None:
+        if when == "edit":
+            entity = next((vault / "entities").glob("*.md"))
+            entity.write_text(entity.read_text(encoding="utf-8") + "\nMine.\n", "utf-8")
+        else:
+            (vault / "mine.md").write_text("---\ntitle: Mine\n---\n\nHello.\n", encoding="utf-8")
+        record(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(settled, "record", edited_first)
+    ingest(A, vault)
+    monkeypatch.setattr(settled, "record", record)
+    before = runs(vault)
+    ingest(A, vault)
+    assert runs(vault) == before + 1
+    before = runs(vault)
+    ingest(A, vault)  # and now that the run saw the edit, the same input is skipped again
+    assert runs(vault) == before

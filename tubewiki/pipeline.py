@@ -38,7 +38,7 @@ from tubewiki.study import Study, prune, study
 from tubewiki.study import state_files as study_files
 from tubewiki.transcript_files import read_transcript_file
 from tubewiki.types import VideoMeta
-from tubewiki.vault import Vault, note_text
+from tubewiki.vault import Vault, note_text, stamps_after
 from tubewiki.youtube import ProxySettings, fetch_metadata, fetch_transcript
 
 log = logging.getLogger(__name__)
@@ -182,9 +182,11 @@ def write(
         ]
         return state, rows
 
-    def settle_video(report: RunReport) -> None:
+    def settle_video(report: RunReport, loaded: Vault) -> None:
         if kind == "ingest" and len(items) == 1 and not force and not report.conflicts:
-            settled.record(vault, items[0][0], report.run_id)  # the last write of the run
+            written = (*report.created, *report.updated, *report.deleted)
+            notes = stamps_after(vault, loaded.stamps, written)
+            settled.record(vault, items[0][0], report.run_id, notes)  # the run's last write
 
     videos = list(sources)
     return apply(
@@ -210,7 +212,7 @@ def apply(
     videos: Sequence[str] = (),
     lock_timeout: float | None = None,
     bookkeeping: Callable[[], Bookkeeping] | None = None,
-    then: Callable[[RunReport], None] | None = None,
+    then: Callable[[RunReport, Vault], None] | None = None,
 ) -> RunReport:
     """Every change to a vault goes through here: lock, recover, edit, record, commit.
 
@@ -219,7 +221,8 @@ def apply(
     settled "ok", in one ledger transaction, which `_recover` repeats from the
     journal's meta after a crash. Nothing later runs need is written after the
     commit point: `then` (the no-op fingerprint of `settled`, which a later run
-    may do without) runs after it, still under the lock, with the run's report.
+    may do without) runs after it, still under the lock, with the run's report and
+    the vault as loaded and edited.
     """
     # No garbage collection under the lock: a big vault's notes are many objects, no garbage.
     with journal.vault_lock(vault, timeout=lock_timeout), collector.paused():
@@ -281,7 +284,7 @@ def apply(
                     _mark_failed(ledger, run_id, exc)
                 raise
         if then is not None:
-            then(report)
+            then(report, loaded)
     return report
 
 

@@ -20,6 +20,7 @@ import hashlib
 import importlib.metadata
 import json
 import os
+from collections.abc import Sequence
 from functools import cache
 from pathlib import Path
 
@@ -27,7 +28,7 @@ from tubewiki.cache import Source
 from tubewiki.journal import LOCK_FILE, OWNER_FILE, STATE_DIR, TXN_DIR, state_dir
 from tubewiki.ledger import LEDGER_FILE
 from tubewiki.nlp import model_name
-from tubewiki.note_index import stamp_of
+from tubewiki.note_index import Stamp, stamp_of
 from tubewiki.vault import note_files
 
 SETTLED_DIR = "settled"
@@ -74,15 +75,18 @@ def _code_fingerprint(model: str) -> str:
     return digest.hexdigest()[:16]
 
 
-def vault_fingerprint(vault: Path) -> str:
-    """Every note and every state file an ingest reads, by stat, hashed."""
-    stamps = [f"{rel}\0{stamp_of(stat)}\0" for rel, stat in _vault_files(vault)]
+def vault_fingerprint(vault: Path, notes: Sequence[tuple[str, Stamp]] | None = None) -> str:
+    """Every note and every state file an ingest reads, by stat, hashed; `notes` are the
+    notes' stamps when the caller has them (`vault.stamps_after`)."""
+    if notes is None:
+        notes = [(rel, stamp_of(stat)) for rel, stat in note_files(vault)] if vault.is_dir() else []
+    stamps = [f"{rel}\0{stamp}\0" for rel, stamp in [*notes, *_state_files(vault)]]
     return hashlib.sha256("".join(stamps).encode()).hexdigest()[:16]
 
 
-def _vault_files(vault: Path) -> list[tuple[str, os.stat_result]]:
-    """The notes as a vault load lists them, then the state files that can feed a run."""
-    found = note_files(vault) if vault.is_dir() else []
+def _state_files(vault: Path) -> list[tuple[str, Stamp]]:
+    """The state files that can feed a run, by stat."""
+    found = []
     state = vault / STATE_DIR
     for folder, dirs, files in os.walk(state):
         rel_folder = Path(folder).relative_to(vault).as_posix()
@@ -90,7 +94,7 @@ def _vault_files(vault: Path) -> list[tuple[str, os.stat_result]]:
             dirs[:] = [d for d in dirs if d not in IGNORED_STATE]
             files = [f for f in files if f.split("-")[0] not in IGNORED_STATE]  # and -wal, -shm
         for name in sorted(files):
-            found.append((f"{rel_folder}/{name}", os.stat(os.path.join(folder, name))))
+            found.append((f"{rel_folder}/{name}", stamp_of(os.stat(os.path.join(folder, name)))))
     return found
 
 
@@ -98,23 +102,28 @@ def _record_path(vault: Path, video_id: str) -> Path:
     return vault / STATE_DIR / SETTLED_DIR / f"{video_id}.json"
 
 
-def _fingerprints(vault: Path, source: Source) -> dict[str, str]:
+def _fingerprints(
+    vault: Path, source: Source, notes: Sequence[tuple[str, Stamp]] | None = None
+) -> dict[str, str]:
     return {
         "transcript": source.transcript_hash,
         "code": code_fingerprint(),
-        "vault": vault_fingerprint(vault),
+        "vault": vault_fingerprint(vault, notes),
     }
 
 
-def record(vault: Path, source: Source, run_id: str) -> None:
+def record(
+    vault: Path, source: Source, run_id: str, notes: Sequence[tuple[str, Stamp]] | None = None
+) -> None:
     """Remember that `run_id` left the vault as ingesting `source` leaves it.
 
     Call under the vault lock, right after the run committed, so the vault's
-    fingerprint is the run's own result and no other run's.
+    fingerprint is the run's own result and no other run's; `notes` as in
+    `vault_fingerprint`.
     """
     path = state_dir(vault) / SETTLED_DIR / f"{source.meta.video_id}.json"
     path.parent.mkdir(parents=True, exist_ok=True)
-    data = {"run_id": run_id, **_fingerprints(vault, source)}
+    data = {"run_id": run_id, **_fingerprints(vault, source, notes)}
     tmp = path.with_suffix(".json.tmp")
     tmp.write_text(json.dumps(data, sort_keys=True) + "\n", encoding="utf-8")
     os.replace(tmp, path)

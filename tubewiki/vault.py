@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -55,6 +56,7 @@ class Vault:
         if notes is None:
             notes = {path: parse_note(path, text) for path, text in self._texts.read.items()}
         self.notes: dict[str, Note] = notes
+        self.stamps: dict[str, Stamp] = {}  # each Markdown file's stat as `load` found it
         self._touched: set[str] = set()
         self._raw: dict[str, str] = {}
         self._kinds: dict[str, dict[str, Note]] = {}
@@ -76,9 +78,10 @@ class Vault:
             )
         originals = Originals(root, {})
         notes: dict[str, Note] = {}
+        stamps: dict[str, Stamp] = {}
         index = FrontMatterIndex(root)
         for rel, stat in note_files(root) if root.is_dir() else ():
-            stamp = stamp_of(stat)
+            stamps[rel] = stamp = stamp_of(stat)
             meta = index.unchanged(rel, stamp)
             if meta is not None:
                 notes[rel] = originals.unread(rel, stamp, meta)
@@ -86,7 +89,9 @@ class Vault:
                 text, split = originals.read_now(rel, stamp)
                 notes[rel] = index.parse(rel, text, split, stamp)
         index.save()
-        return cls(root, originals, notes)
+        loaded = cls(root, originals, notes)
+        loaded.stamps = stamps
+        return loaded
 
     # lookups -----------------------------------------------------------------
     def slugs(self) -> set[str]:
@@ -227,6 +232,22 @@ class Vault:
             if after != before:
                 result.append(NoteChange(path, before, after))
         return result
+
+
+def stamps_after(
+    root: Path, stamps: dict[str, Stamp], written: Iterable[str]
+) -> list[tuple[str, Stamp]]:
+    """What `note_files` would stamp now, when only `written` changed since `stamps` were
+    taken: those are stat'ed again, the rest are reused (at 10,000 notes, a tenth of
+    a second). A file changed by someone else meanwhile keeps its older stamp, which
+    can only make a later comparison fail, never pass."""
+    now = dict(stamps)
+    for rel in written:
+        try:
+            now[rel] = stamp_of(os.stat(os.path.join(root, rel)))
+        except FileNotFoundError:
+            now.pop(rel, None)
+    return sorted(now.items(), key=lambda item: item[0].split("/"))
 
 
 def note_files(root: Path) -> list[tuple[str, os.stat_result]]:
