@@ -181,3 +181,27 @@ def test_a_damaged_index_row_is_read_from_the_note_again(tmp_vault: Path) -> Non
     assert vault.notes["entities/ada.md"].meta["title"] == "Ada"
     assert vault.notes["entities/bab.md"].meta["formerly"] == ["charles"]
     assert Vault.load(tmp_vault).notes["entities/ada.md"].meta["title"] == "Ada"  # mended
+
+
+def test_damaged_rows_that_join_into_valid_json_do_not_shift_the_others(
+    tmp_vault: Path,
+) -> None:
+    """The index decodes all rows in one call; rows that are each damaged but read as
+    JSON together (one split in two, two joined in one) must not give a note another
+    note's front matter."""
+    import sqlite3
+
+    (tmp_vault / ".tubewiki").mkdir()
+    write(tmp_vault, NOTES)
+    Vault.load(tmp_vault)
+    damage = {
+        "chan/chan.md": '{"title": "One"},{"title": "Two"}',
+        "chan/talk.md": '{"title": "Three", "x": "',
+        "entities/ada.md": '"}',
+    }
+    with sqlite3.connect(tmp_vault / ".tubewiki" / note_index.INDEX_FILE) as db:
+        for path, meta in damage.items():
+            db.execute("UPDATE notes SET meta = ? WHERE path = ?", (meta, path))
+    vault = Vault.load(tmp_vault)
+    for rel, text in NOTES.items():
+        assert vault.notes[rel].meta == parse_note(rel, text).meta, rel

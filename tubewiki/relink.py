@@ -11,7 +11,7 @@ run can tell what changed, a person's edits to front matter included.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
@@ -138,15 +138,15 @@ def _notes_after(loaded: Vault, inputs: Mapping[str, VideoInput]) -> set[str]:
             yielded.setdefault(slug, set()).add(video_id)
     after = set(yielded)
     for note in loaded.by_kind("entity"):
-        cited = set(as_strings(note.meta.get("videos"))) - set(inputs)
-        if cited or note.slug in yielded or not _vanishes(note, inputs):
+        cited = set(as_strings(note.meta.get("videos")))
+        if not cited <= inputs.keys() or note.slug in yielded or not _vanishes(note, cited):
             after.add(note.slug)
     return after
 
 
-def _vanishes(note: Note, inputs: Collection[str]) -> bool:
-    cites_run = set(as_strings(note.meta.get("videos"))) & set(inputs)
-    return bool(cites_run) and disposable(note)
+def _vanishes(note: Note, cited: set[str]) -> bool:
+    """Gone, when every video it cites (all in the run) no longer yields it."""
+    return bool(cited) and disposable(note)
 
 
 def _snapshot(vault: Path) -> Lexicon | None:

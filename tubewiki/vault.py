@@ -128,15 +128,16 @@ class Vault:
     def known_entities(self) -> list[KnownEntity]:
         """What the vault teaches the extractor: names and aliases of entity notes."""
         known = []
-        for note in sorted(self.by_kind("entity"), key=lambda n: n.path):
-            aliases = as_strings(note.meta.get("aliases"))
+        notes = self._kinds.get("entity", {})
+        for path in sorted(notes):
+            meta, slug = notes[path].meta, notes[path].slug
             known.append(
                 KnownEntity(
-                    slug=note.slug,
-                    name=str(note.meta.get("title", note.slug)),
-                    label=str(note.meta.get("type", "ENTITY")),
-                    aliases=tuple(aliases),
-                    formerly=tuple(as_strings(note.meta.get("formerly"))),
+                    slug,
+                    str(meta.get("title", slug)),
+                    str(meta.get("type", "ENTITY")),
+                    tuple(as_strings(meta.get("aliases"))),
+                    tuple(as_strings(meta.get("formerly"))),
                 )
             )
         return known

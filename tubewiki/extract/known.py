@@ -42,10 +42,10 @@ def occurring(forms: Iterable[str], text: str) -> set[str]:
             continue
         if len(needle) <= _GRAM:
             hit = needle in grams[len(needle) - 1]
-        else:
-            hit = all(
-                needle[i : i + _GRAM] in grams[-1] for i in range(len(needle) - _GRAM + 1)
-            ) and (needle in haystack)
+        else:  # most forms fail at their first or last gram; the rest are searched for
+            hit = (
+                needle[:_GRAM] in grams[-1] and needle[-_GRAM:] in grams[-1] and needle in haystack
+            )
         if hit:
             found.add(form)
     return found
@@ -53,8 +53,10 @@ def occurring(forms: Iterable[str], text: str) -> set[str]:
 
 def relevant(known: Sequence[KnownEntity], text: str) -> list[KnownEntity]:
     """The known entities that a video's text can mention by one of their learnable forms."""
+    if not known:
+        return []
     said = occurring({f for k in known for f in (k.name, *k.aliases)}, text)
-    maybe = [k for k in known if said.intersection((k.name, *k.aliases))]
+    maybe = [k for k in known if k.name in said or not said.isdisjoint(k.aliases)]
     return [k for k in maybe if said.intersection(learnable_forms(k))]  # wordfreq: few
 
 
