@@ -35,13 +35,18 @@ class Note:
     crlf: bool = False  # the file's lines end in CRLF
     tail: str = "\n"  # the whitespace that ends the file, kept as the person left it
     _reader: Callable[[], Note] | None = field(default=None, init=False, repr=False, compare=False)
+    # The file name without ".md", asked for several times a note a run: kept, not cut again.
+    slug: str = field(default="", init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        self.slug = _slug_of(self.path)
 
     @classmethod
     def unread(cls, path: str, meta: dict[str, Any], reader: Callable[[], Note]) -> Note:
         """A note whose front matter is known and whose body `reader` reads when first
         asked for: a run touches a few notes of a big vault, and reads only those."""
         note = object.__new__(cls)
-        note.path, note.meta, note._reader = path, meta, reader
+        note.path, note.meta, note._reader, note.slug = path, meta, reader, _slug_of(path)
         return note
 
     if not TYPE_CHECKING:  # to the type checker, every field is always there
@@ -61,15 +66,15 @@ class Note:
             return object.__getattribute__(self, name)
 
     @property
-    def slug(self) -> str:
-        return self.path.rsplit("/", 1)[-1].removesuffix(".md")
-
-    @property
     def kind(self) -> str:
         return str(self.meta.get(GENERATOR_KEY, ""))
 
 
 _READ_LATER = frozenset({"body", "bom", "crlf", "tail"})
+
+
+def _slug_of(path: str) -> str:
+    return path.rsplit("/", 1)[-1].removesuffix(".md")
 
 
 def parse_note(path: str, text: str) -> Note:
