@@ -65,10 +65,12 @@ class Vault:
         self._slugs: dict[str, dict[str, None]] = {}  # slug -> paths, in `notes` order
         self._videos: dict[str, dict[str, None]] = {}  # video id -> video note paths
         self._keys: dict[str, tuple[str, str]] = {}  # path -> (slug, video id) indexed
-        for path, note in self.notes.items():
-            self._kinds.setdefault(note.kind, {})[path] = note
-            self._index_formerly(path, note)
-            self._index_keys(path, note)
+        for path, note in self.notes.items():  # nothing indexed yet: nothing to take out
+            kind = note.kind
+            self._kinds.setdefault(kind, {})[path] = note
+            if kind == "entity":
+                self._index_formerly(path, note)
+            self._add_keys(path, note)
 
     @classmethod
     def load(cls, root: Path) -> Vault:
@@ -193,8 +195,10 @@ class Vault:
                 index[key].pop(path, None)
                 if not index[key]:
                     del index[key]
-        if note is None:
-            return
+        if note is not None:
+            self._add_keys(path, note)
+
+    def _add_keys(self, path: str, note: Note) -> None:
         video_id = str(note.meta.get("videoId", "")) if note.kind == "video" else ""
         self._keys[path] = (note.slug, video_id)
         self._slugs.setdefault(note.slug, {})[path] = None
