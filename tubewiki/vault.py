@@ -252,7 +252,7 @@ def stamps_after(
             now[rel] = stamp_of(os.stat(os.path.join(root, rel)))
         except FileNotFoundError:
             now.pop(rel, None)
-    return sorted(now.items(), key=lambda item: item[0].split("/"))
+    return sorted(now.items(), key=_path_order)
 
 
 def note_files(root: Path) -> list[tuple[str, os.stat_result]]:
@@ -274,7 +274,12 @@ def note_files(root: Path) -> list[tuple[str, os.stat_result]]:
                     folders.append((f"{rel}/", entry.path))
             elif entry.name.endswith(".md") and entry.is_file():
                 found.append((rel, entry.stat()))
-    return sorted(found, key=lambda item: item[0].split("/"))  # Path order: part by part
+    return sorted(found, key=_path_order)
+
+
+def _path_order(item: tuple[str, object]) -> list[str]:
+    """`Path` order for a relative POSIX path (first of `item`): part by part."""
+    return item[0].split("/")
 
 
 class Originals:
