@@ -7,7 +7,8 @@ Each round times three fresh processes, in turn:
 - cold: `tubewiki ingest` of the example into a new vault, no server running
   (the CLI starts Prefect's temporary server itself);
 - server: the same ingest with `tubewiki server start` up (started once,
-  before the rounds, and stopped at the end).
+  before the rounds, and stopped at the end), so the command is handed to its
+  warm runner.
 
 Prints each round, then the medians `cold_s=`, `server_s=`, `bare_s=` and
 `cold_ratio=` (cold / bare) and `server_ratio=` (server / bare).
@@ -49,7 +50,8 @@ def timed(command: list[str], env: dict[str, str], cwd: Path) -> float:
 
 
 def tubewiki(*args: str) -> list[str]:
-    return [sys.executable, "-m", "tubewiki.cli", *args]
+    """As the `tubewiki` console script runs: handed to the warm runner when one is up."""
+    return [sys.executable, "-m", "tubewiki", *args]
 
 
 def ingest(transcript: Path, vault: Path) -> list[str]:

@@ -30,15 +30,17 @@ import tempfile
 import time
 import tomllib
 import urllib.request
-from collections.abc import AsyncIterator, Iterator
-from dataclasses import asdict, dataclass
+from collections.abc import AsyncIterator, Iterator, Mapping
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import IO, Any
 
 from tubewiki.errors import ServerError
+from tubewiki.handoff import LOG_NAME as RUNNER_LOG
+from tubewiki.handoff import runner_socket
+from tubewiki.user_state import state_home
 
 HOST = "127.0.0.1"
-STATE_ENV = "TUBEWIKI_STATE_DIR"
 OWNER_ENV = "TUBEWIKI_SERVER_OWNER"  # the CLI process a temporary server serves
 RECORD_FILE = "server.json"
 LOG_FILE = "server.log"
@@ -57,15 +59,6 @@ TEMPORARY_SERVER_DEFAULTS = {
     "PREFECT_SERVER_SERVICES_TRIGGERS_ENABLED": "false",
     "PREFECT_SERVER_SERVICES_DB_VACUUM_ENABLED": "false",
 }
-
-
-def state_home() -> Path:
-    """tubewiki's per-user state folder: $TUBEWIKI_STATE_DIR, else the XDG state home."""
-    configured = os.environ.get(STATE_ENV, "").strip()
-    if configured:
-        return Path(configured)
-    xdg = os.environ.get("XDG_STATE_HOME", "").strip()
-    return (Path(xdg) if xdg else Path.home() / ".local" / "state") / "tubewiki"
 
 
 def healthy(api_url: str, timeout: float = 1.0) -> bool:
@@ -277,6 +270,7 @@ class ServerRecord:
     pid: int
     api_url: str
     log: str
+    runner: int = 0  # the warm runner's pid (`flows.runner`); 0 if it did not start
 
     @property
     def ui_url(self) -> str:
@@ -290,7 +284,9 @@ def record_path() -> Path:
 def read_record() -> ServerRecord | None:
     try:
         data = json.loads(record_path().read_text(encoding="utf-8"))
-        return ServerRecord(int(data["pid"]), str(data["api_url"]), str(data["log"]))
+        return ServerRecord(
+            int(data["pid"]), str(data["api_url"]), str(data["log"]), int(data.get("runner", 0))
+        )
     except (OSError, ValueError, KeyError, TypeError):
         return None
 
@@ -303,11 +299,16 @@ def running_server(timeout: float = 0.5) -> ServerRecord | None:
     return record
 
 
+def runner_alive(record: ServerRecord) -> bool:
+    return bool(record.runner) and _alive(record.runner, b"flows.runner")
+
+
 def start_background() -> tuple[ServerRecord, bool]:
     """Start `prefect server start` in the background; (record, False) if one already runs."""
     running = running_server(timeout=2.0)
     if running is not None:
         return running, False
+    stop_background()  # a server that died may have left its runner
     home = state_home()
     home.mkdir(parents=True, exist_ok=True)
     port = free_port()
@@ -328,35 +329,69 @@ def start_background() -> tuple[ServerRecord, bool]:
             start_new_session=True,  # its own process group: `stop` ends all of it
         )
     record = ServerRecord(process.pid, f"http://{HOST}:{port}/api", str(log))
-    record_path().write_text(json.dumps(asdict(record)) + "\n", encoding="utf-8")
+    _write_record(record)
     deadline = time.monotonic() + startup_timeout()
-    while time.monotonic() < deadline:
+    while not healthy(record.api_url):
         if process.poll() is not None:
             record_path().unlink(missing_ok=True)
             raise ServerError(
                 f"`prefect server start` exited with code {process.returncode}; see {log}"
             )
-        if healthy(record.api_url):
-            return record, True
+        if time.monotonic() > deadline:
+            stop_background()
+            raise ServerError(
+                f"the Prefect server did not answer within {startup_timeout():.0f} s; see {log}"
+            )
         time.sleep(0.2)
-    stop_background()
-    raise ServerError(
-        f"the Prefect server did not answer within {startup_timeout():.0f} s; see {log}"
-    )
+    record = replace(record, runner=_start_runner(record.api_url, deadline))
+    _write_record(record)
+    return record, True
+
+
+def _write_record(record: ServerRecord) -> None:
+    record_path().write_text(json.dumps(asdict(record)) + "\n", encoding="utf-8")
+
+
+def _start_runner(api_url: str, deadline: float) -> int:
+    """Start the warm runner (`flows.runner`) and wait until it listens; its pid, or 0
+    when it failed (commands then run in their own process, as without it)."""
+    log = state_home() / RUNNER_LOG
+    path = runner_socket()
+    path.unlink(missing_ok=True)
+    command = [sys.executable, "-m", "flows.runner", "--socket", str(path), "--api", api_url]
+    with log.open("ab") as out:
+        process = subprocess.Popen(
+            command,
+            stdin=subprocess.DEVNULL,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,  # its own process group: `stop` ends its commands too
+        )
+    while time.monotonic() < deadline and process.poll() is None:
+        if path.exists():
+            return process.pid
+        time.sleep(0.1)
+    if process.poll() is None:
+        process.kill()
+    return 0
 
 
 def stop_background() -> ServerRecord | None:
-    """Stop the background server (its whole process group); None if none was recorded."""
+    """Stop the background server and its runner (each a whole process group); None if
+    none was recorded."""
     record = read_record()
     if record is None:
         return None
-    if _alive(record.pid):
-        _signal_group(record.pid, signal.SIGTERM)
-        deadline = time.monotonic() + STOP_TIMEOUT_S
-        while _alive(record.pid) and time.monotonic() < deadline:
-            time.sleep(0.1)
-        if _alive(record.pid):
-            _signal_group(record.pid, signal.SIGKILL)
+    groups = [(record.pid, b"prefect"), (record.runner, b"flows.runner")]
+    live = [(pid, marker) for pid, marker in groups if pid and _alive(pid, marker)]
+    for pid, _ in live:
+        _signal_group(pid, signal.SIGTERM)
+    deadline = time.monotonic() + STOP_TIMEOUT_S
+    while any(_alive(pid, marker) for pid, marker in live) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    for pid, marker in live:
+        if _alive(pid, marker):
+            _signal_group(pid, signal.SIGKILL)
     record_path().unlink(missing_ok=True)
     return record
 
@@ -366,8 +401,9 @@ def _signal_group(pid: int, sig: signal.Signals) -> None:
         os.killpg(pid, sig)
 
 
-def _alive(pid: int) -> bool:
-    """The process lives and is still a Prefect server (not a recycled pid)."""
+def _alive(pid: int, marker: bytes = b"prefect") -> bool:
+    """The process lives and is still what we started (its command line holds `marker`),
+    not a recycled pid."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -378,7 +414,7 @@ def _alive(pid: int) -> bool:
     if not cmdline.exists():
         return True  # no /proc: trust the pid
     try:
-        return b"prefect" in cmdline.read_bytes()
+        return marker in cmdline.read_bytes()
     except OSError:
         return False
 
@@ -432,17 +468,18 @@ def _configured_url() -> str | None:
 
         return get_current_settings().api.url or None
     url = os.environ.get("PREFECT_API_URL", "").strip()
-    return url or _profile_url()
+    return url or profile_url()
 
 
-def _profile_url() -> str | None:
-    home = Path(os.environ.get("PREFECT_HOME", "") or Path.home() / ".prefect")
-    path = Path(os.environ.get("PREFECT_PROFILES_PATH", "") or home / "profiles.toml")
+def profile_url(env: Mapping[str, str] = os.environ) -> str | None:
+    """The active Prefect profile's API URL under `env`, read without importing Prefect."""
+    home = Path(env.get("PREFECT_HOME", "") or Path.home() / ".prefect")
+    path = Path(env.get("PREFECT_PROFILES_PATH", "") or home / "profiles.toml")
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
-    name = os.environ.get("PREFECT_PROFILE") or data.get("active", "ephemeral")
+    name = env.get("PREFECT_PROFILE") or data.get("active", "ephemeral")
     profile = data.get("profiles", {}).get(name, {})
     url = profile.get("PREFECT_API_URL") if isinstance(profile, dict) else None
     return str(url).strip() or None if url else None

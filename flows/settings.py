@@ -17,6 +17,10 @@ DEFAULTS = {
     "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "90",
 }
 
+# What a command sets unless `--verbose` (`cli_common.flow_session`); the warm runner
+# (`flows.runner`) imports Prefect under the same.
+QUIET = {"PREFECT_LOGGING_LEVEL": "CRITICAL", "PREFECT_SERVER_LOGGING_LEVEL": "CRITICAL"}
+
 
 def apply_defaults() -> None:
     for key, value in DEFAULTS.items():

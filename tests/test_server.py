@@ -8,39 +8,70 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
+import time
 import urllib.request
 from pathlib import Path
 
 import pytest
 
-from flows.server import healthy, read_record
+from flows.server import ServerRecord, _alive, healthy, read_record
+from tubewiki.handoff import runner_socket
+from tubewiki.journal import vault_lock
 
 ROOT = Path(__file__).resolve().parents[1]
 TRANSCRIPT = ROOT / "examples" / "nvidia_story.json"
 
 
-def tubewiki(*args: str | Path, state: Path, cwd: Path) -> subprocess.CompletedProcess[str]:
-    """`python -m tubewiki.cli ARGS` with no Prefect server configured."""
+def env_for(state: Path) -> dict[str, str]:
+    """No Prefect server configured; tubewiki's state in `state`."""
     env = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"}
     env.update(PYTHONPATH=str(ROOT), TUBEWIKI_STATE_DIR=str(state), COLUMNS="200")
+    return env
+
+
+def tubewiki(*args: str | Path, state: Path, cwd: Path) -> subprocess.CompletedProcess[str]:
+    """`python -m tubewiki.cli ARGS`: the CLI in its own process, whatever runs."""
     return subprocess.run(
         [sys.executable, "-X", "importtime", "-m", "tubewiki.cli", *map(str, args)],
         capture_output=True,
         text=True,
         cwd=cwd,
-        env=env,
+        env=env_for(state),
         check=False,
         timeout=300,
     )
 
 
+def ingest_args(vault: Path) -> list[str]:
+    return [
+        "ingest", "NvidiaStory", "--transcript", str(TRANSCRIPT), "--title",
+        "How Nvidia bet on CUDA", "--channel", "Tech Histories", "--vault", str(vault),
+    ]  # fmt: skip
+
+
 def ingest(vault: Path, state: Path) -> subprocess.CompletedProcess[str]:
-    return tubewiki(
-        "ingest", "NvidiaStory", "--transcript", TRANSCRIPT, "--title", "How Nvidia bet on CUDA",
-        "--channel", "Tech Histories", "--vault", vault, state=state, cwd=vault.parent,
-    )  # fmt: skip
+    return tubewiki(*ingest_args(vault), state=state, cwd=vault.parent)
+
+
+def console_script(args: list[str], state: Path, cwd: Path) -> subprocess.Popen[str]:
+    """`python -m tubewiki ARGS`, as the `tubewiki` script runs: the warm runner first."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "tubewiki", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=cwd,
+        env=env_for(state),
+    )
+
+
+def served(state: Path) -> list[str]:
+    """The commands the warm runner has run, as its log says: "ingest (pid N) exited C"."""
+    log = state / "runner.log"
+    return [line for line in log.read_text().splitlines() if " exited " in line]
 
 
 def vaults_of_flow_runs(api_url: str) -> list[str]:
@@ -85,12 +116,56 @@ def test_server_start_status_stop_and_commands_use_it(
         again = tubewiki("server", "start", state=state, cwd=tmp_path)
         assert "already running" in again.stdout and read_record() == record
 
+        assert "warm runner ready" in status.stdout
+
         vault = tmp_path / "vault"
         done = ingest(vault, state)
         assert done.returncode == 0, done.stderr[-2000:]
         assert str(vault) in vaults_of_flow_runs(record.api_url)  # it reported there
+        assert served(state) == []  # `python -m tubewiki.cli` runs in its own process
+
+        check_the_runner(tmp_path, state, record)
     finally:
         stopped = tubewiki("server", "stop", state=state, cwd=tmp_path)
     assert stopped.returncode == 0 and "stopped" in stopped.stdout
     assert not healthy(record.api_url) and read_record() is None
+    assert not _alive(record.runner, b"flows.runner") and not runner_socket().exists()
     assert tubewiki("server", "status", state=state, cwd=tmp_path).returncode == 1
+
+
+def check_the_runner(tmp_path: Path, state: Path, record: ServerRecord) -> None:
+    """The console script hands commands to the warm runner, which runs them as their
+    own process would: same output, exit code, errors, lock notice and Ctrl-C."""
+    vault = tmp_path / "handed"
+    done = console_script(ingest_args(vault), state, tmp_path)
+    out, err = done.communicate(timeout=300)
+    assert done.returncode == 0, err[-2000:]
+    assert "created" in out and (vault / "entities" / "jensen_huang.md").is_file()
+    assert len(served(state)) == 1 and served(state)[0].startswith("ingest (pid ")
+    assert str(vault) in vaults_of_flow_runs(record.api_url)
+
+    bad = console_script(["ingest", "https://example.com/watch"], state, tmp_path)
+    out, err = bad.communicate(timeout=120)
+    assert bad.returncode == 2 and out == ""
+    assert err.startswith("error: not a YouTube video id or URL") and err.count("\n") == 1
+    assert served(state)[-1].endswith(" exited 2")
+
+    for sig, code in ((signal.SIGINT, 130), (signal.SIGKILL, -signal.SIGKILL)):
+        waiting = tmp_path / f"waiting{sig}"
+        with vault_lock(waiting):
+            command = console_script(ingest_args(waiting), state, tmp_path)
+            assert command.stderr is not None
+            line = command.stderr.readline()
+            assert line.startswith("waiting: "), line  # said by the command, in the runner
+            command.send_signal(sig)
+            out, err = command.communicate(timeout=120)
+        assert command.returncode == code
+        if sig == signal.SIGINT:  # passed on, and the command's own answer comes back
+            assert "interrupted: the vault is unchanged" in err
+            assert served(state)[-1].endswith(" exited 130")
+        else:  # the CLI is gone: the runner ends its command too
+            deadline = time.monotonic() + 30
+            while not served(state)[-1].endswith(" exited 143") and time.monotonic() < deadline:
+                time.sleep(0.2)
+            assert served(state)[-1].endswith(" exited 143")
+        assert not (waiting / "entities").exists()

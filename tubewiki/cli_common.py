@@ -153,11 +153,16 @@ def flow_session(verbose: bool, warm: Callable[[], object] | None = None) -> Ite
     Prefect is imported, and `warm` (imports, the spaCy load) runs while it
     starts, with the collector paused; the block begins once the server answers.
     """
-    os.environ.setdefault("PREFECT_LOGGING_LEVEL", "INFO" if verbose else "CRITICAL")
-    if not verbose:
-        # The temporary server is a child process: without this, its shutdown after a
-        # failed run logs tracebacks ("Error flushing events") under our one-line error.
-        os.environ.setdefault("PREFECT_SERVER_LOGGING_LEVEL", "CRITICAL")
+    from flows.settings import QUIET
+
+    if verbose:
+        os.environ.setdefault("PREFECT_LOGGING_LEVEL", "INFO")
+    else:
+        # PREFECT_SERVER_LOGGING_LEVEL: the temporary server is a child process, and
+        # without it its shutdown after a failed run logs tracebacks ("Error flushing
+        # events") under our one-line error.
+        for key, value in QUIET.items():
+            os.environ.setdefault(key, value)
         _quiet_prefect()
     from flows.server import prefect_api
 

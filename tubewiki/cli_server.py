@@ -3,14 +3,22 @@
 With it up, a command skips the temporary server's start (about 4 s of every
 cold run) and its flow runs stay visible in Prefect's UI afterwards. The
 server is Prefect's own (`prefect server start`, on 127.0.0.1), recorded in
-tubewiki's state folder (`flows.server`).
+tubewiki's state folder (`flows.server`). Beside it runs tubewiki's warm
+runner (`flows.runner`), which has Prefect imported and spaCy loaded already:
+`ingest`, `backfill` and `rebuild` hand their work to it (`tubewiki.handoff`)
+and skip those seconds too.
 """
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import typer
 
 from tubewiki import cli_common as base
+
+if TYPE_CHECKING:
+    from flows.server import ServerRecord
 
 server_app = typer.Typer(
     help="Keep a local Prefect server running for every tubewiki command.",
@@ -31,6 +39,20 @@ def start() -> None:
         "`tubewiki server stop` ends it",
         highlight=False,
         soft_wrap=True,
+    )
+    base.console.print(_runner_line(record), highlight=False, soft_wrap=True)
+
+
+def _runner_line(record: ServerRecord) -> str:
+    from flows.server import runner_alive
+    from tubewiki.handoff import LOG_NAME
+    from tubewiki.user_state import state_home
+
+    if runner_alive(record):
+        return f"warm runner ready (pid {record.runner}): flow commands start at once"
+    return (
+        f"warm runner not running (see {state_home() / LOG_NAME}): commands run in their "
+        "own process, seconds slower; `tubewiki server stop` and `start` try again"
     )
 
 
@@ -55,6 +77,7 @@ def status() -> None:
     record = running_server(timeout=2.0)
     if record is not None:
         base.console.print(f"running at {record.ui_url} (pid {record.pid})", highlight=False)
+        base.console.print(_runner_line(record), highlight=False, soft_wrap=True)
         return
     stale = read_record()
     base.console.print(
