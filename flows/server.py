@@ -16,7 +16,6 @@ command uses it while it answers. Nothing here imports Prefect.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import gc
 import importlib.util
@@ -29,7 +28,6 @@ import sys
 import tempfile
 import time
 import tomllib
-import urllib.request
 from collections.abc import AsyncIterator, Iterator, Mapping
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
@@ -63,6 +61,8 @@ TEMPORARY_SERVER_DEFAULTS = {
 
 def healthy(api_url: str, timeout: float = 1.0) -> bool:
     """True when a Prefect API answers its health check."""
+    import urllib.request  # here: the CLI imports this module before it knows it must ask
+
     try:
         with urllib.request.urlopen(f"{api_url}/health", timeout=timeout) as response:
             return bool(response.status == 200)
@@ -119,6 +119,8 @@ def temporary_app() -> Any:
     and event loop) while the CLI still loads spaCy: the CLI's first flow run then
     finds it warm, most of a second sooner on an idle core.
     """
+    import asyncio
+
     from prefect.server.api.server import create_app
 
     app = create_app()
@@ -434,19 +436,40 @@ class Api:
             self.temporary.wait()
 
 
+_early: list[TemporaryServer] = []  # launched by `launch_early`, for `prefect_api`
+
+
+def launch_early() -> None:
+    """Start the temporary server now, if a command will need one: the console script
+    calls this before it imports the CLI, so the server's start (the longest part of
+    a cold command) begins half a second sooner.
+
+    Linux only, where the server dies with its CLI (`_die_with_parent`) even if the
+    command ends before it uses it, say on a malformed URL.
+    """
+    if sys.platform.startswith("linux") and not _early and _choose_url() is None:
+        _early.append(TemporaryServer())
+
+
+def _choose_url() -> str | None:
+    """A configured API, else the background server's; None when neither answers."""
+    url = _configured_url()
+    if url is None and (record := running_server()) is not None:
+        url = record.api_url
+    return url
+
+
 @contextlib.contextmanager
 def prefect_api() -> Iterator[Api]:
     """Choose the API before Prefect is imported, starting a temporary server if need be."""
-    url = _configured_url()
-    if url is not None:
+    if _early:
+        server = _early.pop()
+        api = Api(server.api_url, server)
+    elif (url := _choose_url()) is not None:
         api = Api(url)
     else:
-        record = running_server()
-        if record is not None:
-            api = Api(record.api_url)
-        else:
-            server = TemporaryServer()
-            api = Api(server.api_url, server)
+        server = TemporaryServer()
+        api = Api(server.api_url, server)
     before = os.environ.get("PREFECT_API_URL")
     os.environ["PREFECT_API_URL"] = api.url
     try:

@@ -111,3 +111,26 @@ def test_killing_an_ingest_leaves_no_process(tmp_path: Path, through: str) -> No
         for pid in seen | {ingest.pid}:
             if alive(pid):
                 os.kill(pid, signal.SIGKILL)
+
+
+def test_a_command_that_fails_at_once_ends_the_server_it_launched_early(tmp_path: Path) -> None:
+    """The console script starts the temporary server before it reads the arguments
+    (`flows.server.launch_early`); a malformed URL must not leave it running."""
+    env = {key: value for key, value in os.environ.items() if not key.startswith("PREFECT_API")}
+    env.update(TUBEWIKI_STATE_DIR=str(tmp_path / "state"), PYTHONPATH=str(ROOT))
+    command = subprocess.Popen(
+        [sys.executable, "-m", "tubewiki", "ingest", "https://example.com/watch?v=nothing"],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    servers: set[int] = set()
+    while command.poll() is None:
+        servers |= {pid for pid in children(command.pid) if "uvicorn" in command_line(pid)}
+    out, err = command.communicate()
+    assert out == ""
+    assert command.returncode == 2 and err.startswith("error: not a YouTube video id or URL")
+    assert servers, "the console script launched no server early"
+    assert wait_for(lambda: not any(alive(pid) for pid in servers), 10), "the server outlived it"

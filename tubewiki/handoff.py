@@ -82,16 +82,19 @@ def receive(reader: IO[bytes]) -> dict[str, Any] | None:
     return message if isinstance(message, dict) else None
 
 
-def wants_own_process(args: list[str]) -> bool:
-    """Commands that must run here: not a flow command, `--verbose` (Prefect's log
-    level is fixed when it is imported) or `--help`, which is quicker here anyway."""
+def runs_flows(args: list[str]) -> bool:
+    """A flow command, quiet (`--verbose` sets Prefect's log level, which Prefect reads
+    when it is imported) and not asking for `--help`."""
     return (
-        not args
-        or args[0] not in HANDED_OVER
-        or any(arg in {"-v", "--verbose", "--help"} for arg in args[1:])
-        or not hasattr(os, "fork")
-        or not hasattr(socket, "send_fds")
+        bool(args)
+        and args[0] in HANDED_OVER
+        and not any(arg in {"-v", "--verbose", "--help"} for arg in args[1:])
     )
+
+
+def wants_own_process(args: list[str]) -> bool:
+    """Commands that must run here: all but quiet flow commands, and any without fork."""
+    return not runs_flows(args) or not hasattr(os, "fork") or not hasattr(socket, "send_fds")
 
 
 def hand_off(args: list[str]) -> int | None:
@@ -154,10 +157,18 @@ def _outcome(connection: socket.socket, reader: IO[bytes]) -> int | None:
 
 def main() -> None:
     """The `tubewiki` console script: the warm runner if it takes the command, else
-    the CLI in this process."""
-    code = hand_off(sys.argv[1:])
+    the CLI in this process, with Prefect's temporary server already starting."""
+    args = sys.argv[1:]
+    code = hand_off(args)
     if code is not None:
         os._exit(code)
+    if runs_flows(args):
+        from flows.server import launch_early
+        from flows.settings import QUIET
+
+        for key, value in QUIET.items():  # as `cli_common.flow_session` sets them
+            os.environ.setdefault(key, value)
+        launch_early()
     from tubewiki.cli import main as run_here
 
     run_here()
