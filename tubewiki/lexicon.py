@@ -18,7 +18,7 @@ from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
 
-from tubewiki.types import Extraction, KnownEntity
+from tubewiki.types import Entity, KnownEntity
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,10 +56,10 @@ class Entry(NamedTuple):
 Lexicon = dict[str, Entry]
 
 
-def taught(extraction: Extraction) -> tuple[Taught, ...]:
+def taught(entities: Iterable[Entity]) -> tuple[Taught, ...]:
     return tuple(
         Taught(e.slug, e.name, e.label, _sorted({e.name, *e.aliases}), e.mentions)
-        for e in sorted(extraction.entities, key=lambda e: e.slug)
+        for e in sorted(entities, key=lambda e: e.slug)
     )
 
 

@@ -24,7 +24,7 @@ from functools import cache
 from pathlib import Path
 
 from tubewiki.cache import Source
-from tubewiki.extract import assemble, parse, title_names
+from tubewiki.extract import assemble, named, parse, title_names
 from tubewiki.extract.entities import learnable_forms
 from tubewiki.extract.known import relevant, squeeze
 from tubewiki.journal import state_dir
@@ -124,14 +124,12 @@ def study(vault: Path, source: Source) -> Study:
     """The entities `source` yields knowing nothing of the vault: what it teaches."""
     meta = source.meta
     timed = timed_for(source)
-    found = assemble(
-        parsed(vault, timed), timed, meta.video_id, chapters=meta.chapters, title=meta.title
-    )
+    entities = named(parsed(vault, timed), timed, title=meta.title)
     return Study(
         meta.video_id,
         source.transcript_hash,
         extractor_version(),
-        taught(found),
+        taught(entities),
         squeeze(timed.text),
     )
 

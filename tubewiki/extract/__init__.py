@@ -10,6 +10,7 @@ hand-made records and its result can cross process and Dask boundaries.
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from tubewiki.extract.claims import Candidate, about, best, candidates, distinct, introduces
@@ -19,7 +20,7 @@ from tubewiki.extract.known import known_mentions, relevant, with_known
 from tubewiki.extract.parse import parse, pipe_chunks, title_names
 from tubewiki.extract.segments import segments
 from tubewiki.extract.spans import SpanSet
-from tubewiki.extract.sponsors import sponsor_reads
+from tubewiki.extract.sponsors import SponsorRead, sponsor_reads
 from tubewiki.extract.summary import central, summary_size
 from tubewiki.extract.topics import CONCEPT, as_entities, topics
 from tubewiki.transcript import TimedText
@@ -37,7 +38,7 @@ from tubewiki.types import (
 if TYPE_CHECKING:
     from spacy.language import Language
 
-__all__ = ["assemble", "extract", "parse", "pipe_chunks", "title_names"]
+__all__ = ["assemble", "extract", "named", "parse", "pipe_chunks", "title_names"]
 
 WORDS_PER_CLAIM = 150
 NOT_PEOPLE = frozenset({CONCEPT, "GPE", "LOC", "FAC", "NORP"})
@@ -77,6 +78,61 @@ def assemble(
     vault learned from all its videos decides which notes exist, so no note
     depends on which video happened to be extracted last.
     """
+    read = _read(parsed, timed, known=known, title=title, allowed=allowed)
+    resolved, found, duration = read.resolved, read.found, read.duration
+    intro = central(found, summary_size(duration / 60))
+    sections = _sections(parsed, timed, duration, resolved, found, intro, chapters, read.skip)
+    entity_claims: dict[str, tuple[Claim, ...]] = {}
+    described: dict[str, tuple[Claim, ...]] = {}
+    for entity in resolved.entities:
+        own = list(about(found, entity.slug))
+        if own:
+            entity_claims[entity.slug] = best(own, min(8, 3 + entity.mentions // 10))
+            described[entity.slug] = descriptions(list(about(read.every, entity.slug)), entity.slug)
+    kept = [e for e in resolved.entities if e.slug in entity_claims]
+    by_salience = sorted(kept, key=lambda e: (-e.mentions, e.slug))
+    return Extraction(
+        video_id=video_id,
+        entities=tuple(kept),
+        intro=tuple(c.claim for c in intro),
+        sections=sections,
+        entity_claims=entity_claims,
+        words=timed.words,
+        descriptions={slug: d for slug, d in described.items() if d},
+        topics=tuple(e.slug for e in by_salience if e.label == CONCEPT),
+        people=tuple(e.slug for e in by_salience if e.label not in NOT_PEOPLE),
+        skipped=tuple(SkippedSegment(r.time, r.brand) for r in read.reads),
+    )
+
+
+def named(parsed: Parsed, timed: TimedText, *, title: str = "") -> tuple[Entity, ...]:
+    """The entities `assemble` keeps for a video on its own (those it says something
+    about), without the summary, sections and descriptions it would also rank:
+    all a video teaches the vault needs, at about half the cost."""
+    read = _read(parsed, timed, known=(), title=title, allowed=None)
+    return tuple(e for e in read.resolved.entities if any(about(read.found, e.slug)))
+
+
+@dataclass(frozen=True, slots=True)
+class _Reading:
+    """A video's entities and claims, before anything is ranked."""
+
+    resolved: Resolved
+    every: list[Candidate]
+    found: list[Candidate]
+    reads: list[SponsorRead]
+    skip: list[tuple[int, int]]
+    duration: float
+
+
+def _read(
+    parsed: Parsed,
+    timed: TimedText,
+    *,
+    known: Sequence[KnownEntity],
+    title: str,
+    allowed: Collection[str] | None,
+) -> _Reading:
     known = relevant(known, timed.text)
     said = known_mentions(timed.text, known)
     mentions = with_known(parsed.mentions, said)
@@ -105,29 +161,7 @@ def assemble(
         candidates(parsed.sentences, resolved.mentions, entities, timed, skip=skip, known=passing)
     )
     found = [c for c in every if not introduces(c)]
-    intro = central(found, summary_size(duration / 60))
-    sections = _sections(parsed, timed, duration, resolved, found, intro, chapters, skip)
-    entity_claims: dict[str, tuple[Claim, ...]] = {}
-    described: dict[str, tuple[Claim, ...]] = {}
-    for entity in resolved.entities:
-        own = list(about(found, entity.slug))
-        if own:
-            entity_claims[entity.slug] = best(own, min(8, 3 + entity.mentions // 10))
-            described[entity.slug] = descriptions(list(about(every, entity.slug)), entity.slug)
-    kept = [e for e in resolved.entities if e.slug in entity_claims]
-    by_salience = sorted(kept, key=lambda e: (-e.mentions, e.slug))
-    return Extraction(
-        video_id=video_id,
-        entities=tuple(kept),
-        intro=tuple(c.claim for c in intro),
-        sections=sections,
-        entity_claims=entity_claims,
-        words=timed.words,
-        descriptions={slug: d for slug, d in described.items() if d},
-        topics=tuple(e.slug for e in by_salience if e.label == CONCEPT),
-        people=tuple(e.slug for e in by_salience if e.label not in NOT_PEOPLE),
-        skipped=tuple(SkippedSegment(r.time, r.brand) for r in reads),
-    )
+    return _Reading(resolved, every, found, reads, skip, duration)
 
 
 def topic_count(minutes: float) -> int:
