@@ -127,7 +127,8 @@ class Runner:
             os.close(fd)
         send(connection, {"pid": pid})
         code = _relay(connection, pid)
-        print(f"{request['argv'][0]} (pid {pid}) exited {code}", flush=True)
+        said = f"exited {code}" if code >= 0 else f"killed by signal {-code}"
+        print(f"{request['argv'][0]} (pid {pid}) {said}", flush=True)
         with contextlib.suppress(OSError):  # a CLI that went away hears nothing
             send(connection, {"exit": code})
 
@@ -170,7 +171,8 @@ def _request(connection: socket.socket) -> tuple[dict[str, Any], list[int]]:
 
 
 def _relay(connection: socket.socket, pid: int) -> int:
-    """Pass the CLI's Ctrl-C on, end the command if the CLI goes, return its exit code."""
+    """Pass the CLI's Ctrl-C on, end the command if the CLI goes; its exit code, or
+    minus the signal that killed it."""
     listening = True
     while True:
         if listening and select.select([connection], [], [], POLL_S)[0]:
@@ -184,8 +186,7 @@ def _relay(connection: socket.socket, pid: int) -> int:
             select.select([], [], [], POLL_S)
         done, status = os.waitpid(pid, os.WNOHANG)
         if done:
-            code = os.waitstatus_to_exitcode(status)
-            return code if code >= 0 else 128 - code
+            return os.waitstatus_to_exitcode(status)  # -N: killed by signal N
 
 
 def _run(request: dict[str, Any], fds: list[int]) -> None:

@@ -69,9 +69,21 @@ def console_script(args: list[str], state: Path, cwd: Path) -> subprocess.Popen[
 
 
 def served(state: Path) -> list[str]:
-    """The commands the warm runner has run, as its log says: "ingest (pid N) exited C"."""
+    """The commands the warm runner has run, as its log says: "ingest (pid N) exited C"
+    or "... killed by signal S"."""
     log = state / "runner.log"
-    return [line for line in log.read_text().splitlines() if " exited " in line]
+    return [line for line in log.read_text().splitlines() if line.startswith("ingest (pid ")]
+
+
+def commands_in(runner: int) -> list[int]:
+    """The runner's commands: the children of its watchers, its own children."""
+    parents: dict[int, int] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            parents[int(stat.parent.name)] = int(stat.read_text().rsplit(")", 1)[1].split()[1])
+        except (OSError, IndexError, ValueError):
+            continue
+    return [pid for pid, parent in parents.items() if parents.get(parent) == runner]
 
 
 def vaults_of_flow_runs(api_url: str) -> list[str]:
@@ -150,22 +162,33 @@ def check_the_runner(tmp_path: Path, state: Path, record: ServerRecord) -> None:
     assert err.startswith("error: not a YouTube video id or URL") and err.count("\n") == 1
     assert served(state)[-1].endswith(" exited 2")
 
-    for sig, code in ((signal.SIGINT, 130), (signal.SIGKILL, -signal.SIGKILL)):
-        waiting = tmp_path / f"waiting{sig}"
+    for case in ("ctrl-c", "cli killed", "command killed"):
+        waiting = tmp_path / case.replace(" ", "_")
         with vault_lock(waiting):
             command = console_script(ingest_args(waiting), state, tmp_path)
             assert command.stderr is not None
             line = command.stderr.readline()
             assert line.startswith("waiting: "), line  # said by the command, in the runner
-            command.send_signal(sig)
+            if case == "ctrl-c":
+                command.send_signal(signal.SIGINT)
+            elif case == "cli killed":
+                command.kill()
+            else:
+                [pid] = commands_in(record.runner)
+                os.kill(pid, signal.SIGKILL)
             out, err = command.communicate(timeout=120)
-        assert command.returncode == code
-        if sig == signal.SIGINT:  # passed on, and the command's own answer comes back
+        if case == "ctrl-c":  # passed on, and the command's own answer comes back
+            assert command.returncode == 130
             assert "interrupted: the vault is unchanged" in err
             assert served(state)[-1].endswith(" exited 130")
-        else:  # the CLI is gone: the runner ends its command too
+        elif case == "cli killed":  # the CLI is gone: the runner ends its command too
+            assert command.returncode == -signal.SIGKILL
             deadline = time.monotonic() + 30
-            while not served(state)[-1].endswith(" exited 143") and time.monotonic() < deadline:
+            while not served(state)[-1].endswith(" signal 15") and time.monotonic() < deadline:
                 time.sleep(0.2)
-            assert served(state)[-1].endswith(" exited 143")
+            assert served(state)[-1].endswith(" killed by signal 15")
+        else:  # the CLI says so, on one line
+            assert command.returncode == 128 + signal.SIGKILL
+            assert err.startswith("error: this command was killed by signal 9 in tubewiki's")
+            assert err.count("\n") == 1
         assert not (waiting / "entities").exists()

@@ -114,14 +114,14 @@ def hand_off(args: list[str]) -> int | None:
             return None  # no runner: the usual case
         for stream in (sys.stdout, sys.stderr):
             stream.flush()
-        request = {
-            "argv": args,
-            "env": dict(os.environ),
-            "cwd": os.getcwd(),
-            "code": code_stamp(),
-            "encoding": sys.stdout.encoding,
-        }
         try:
+            request = {
+                "argv": args,
+                "env": dict(os.environ),
+                "cwd": os.getcwd(),  # raises when the folder was deleted
+                "code": code_stamp(),
+                "encoding": sys.stdout.encoding,
+            }
             socket.send_fds(connection, [json.dumps(request).encode() + b"\n"], [0, 1, 2])
         except OSError:
             return None
@@ -145,14 +145,16 @@ def _outcome(connection: socket.socket, reader: IO[bytes]) -> int | None:
         done = receive(reader)
     finally:
         signal.signal(signal.SIGINT, previous)
-    if done is None:
+    code = None if done is None else int(done["exit"])
+    if code is None or code < 0:
+        how = "stopped" if code is None else f"was killed by signal {-code}"
         sys.stderr.write(
-            f"error: tubewiki's background runner stopped during this command (see "
+            f"error: this command {how} in tubewiki's background runner (see "
             f"{state_home() / LOG_NAME}); the vault is unchanged or fully updated: run "
             "the command again\n"
         )
-        return 1
-    return int(done["exit"])
+        return 1 if code is None else 128 - code
+    return code
 
 
 def main() -> None:
