@@ -35,6 +35,7 @@ from typing import Any
 
 from flows.server import healthy, profile_url
 from flows.settings import DEFAULTS, QUIET, apply_defaults
+from tubewiki.errors import INTERRUPTED, INTERRUPTED_EXIT
 from tubewiki.handoff import INTERRUPT, code_stamp, send
 
 POLL_S = 0.05
@@ -125,7 +126,8 @@ class Runner:
             _run(request, fds)
         for fd in fds:
             os.close(fd)
-        send(connection, {"pid": pid})
+        with contextlib.suppress(OSError):  # a CLI already gone: `_relay` ends the command
+            send(connection, {"pid": pid})
         code = _relay(connection, pid)
         said = f"exited {code}" if code >= 0 else f"killed by signal {-code}"
         print(f"{request['argv'][0]} (pid {pid}) {said}", flush=True)
@@ -206,6 +208,10 @@ def _run(request: dict[str, Any], fds: list[int]) -> None:
         from tubewiki.cli import main
 
         main()
+    except KeyboardInterrupt:  # Ctrl-C before the CLI's own boundary was in place
+        sys.stderr.write(INTERRUPTED + "\n")
+        sys.stderr.flush()
+        os._exit(INTERRUPTED_EXIT)
     except BaseException:
         traceback.print_exc()
     os._exit(1)

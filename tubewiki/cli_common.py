@@ -22,6 +22,8 @@ from typer.core import TyperCommand
 
 from tubewiki import collector
 from tubewiki.errors import (
+    INTERRUPTED,
+    INTERRUPTED_EXIT,
     DiskError,
     InvalidVideoError,
     NetworkError,
@@ -98,10 +100,8 @@ def user_errors(verbose: bool = False) -> Iterator[None]:
         raise
     except KeyboardInterrupt:
         _quiet_prefect()
-        err_console.print(
-            "interrupted: the vault is unchanged or fully updated, never half-written"
-        )
-        raise typer.Exit(130) from None
+        err_console.print(INTERRUPTED)
+        raise typer.Exit(INTERRUPTED_EXIT) from None
     except Exception as exc:
         _quiet_prefect()
         error = user_error(exc)

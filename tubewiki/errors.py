@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import errno
 
+INTERRUPTED = "interrupted: the vault is unchanged or fully updated, never half-written"
+INTERRUPTED_EXIT = 130
+
 
 def one_line(text: str, limit: int) -> str:
     """`text` on one line and at most `limit` characters, to quote in a message."""

@@ -25,6 +25,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import IO, Any
 
+from tubewiki.errors import INTERRUPTED, INTERRUPTED_EXIT
 from tubewiki.user_state import state_home
 
 # Commands that run flows, the ones whose start-up the runner saves.
@@ -114,37 +115,44 @@ def hand_off(args: list[str]) -> int | None:
             return None  # no runner: the usual case
         for stream in (sys.stdout, sys.stderr):
             stream.flush()
+        interrupted: list[int] = []
+
+        def interrupt(signum: int, frame: object) -> None:
+            interrupted.append(signum)
+            with contextlib.suppress(OSError):
+                connection.sendall(INTERRUPT)  # the runner passes Ctrl-C on to the command
+
+        previous = signal.signal(signal.SIGINT, interrupt)  # from now on: nothing is lost
         try:
-            request = {
-                "argv": args,
-                "env": dict(os.environ),
-                "cwd": os.getcwd(),  # raises when the folder was deleted
-                "code": code_stamp(),
-                "encoding": sys.stdout.encoding,
-            }
-            socket.send_fds(connection, [json.dumps(request).encode() + b"\n"], [0, 1, 2])
-        except OSError:
-            return None
-        with connection.makefile("rb") as reader:
-            return _outcome(connection, reader)
+            code = _run_there(connection, args)
+        finally:
+            signal.signal(signal.SIGINT, previous)
+        if code is None and interrupted:  # Ctrl-C before the runner declined
+            sys.stderr.write(INTERRUPTED + "\n")
+            return INTERRUPTED_EXIT
+        return code
 
 
-def _outcome(connection: socket.socket, reader: IO[bytes]) -> int | None:
-    reply = receive(reader)
-    if reply is None or "declined" in reply:
-        if reply is not None and reply.get("notice"):
-            sys.stderr.write(f"tubewiki: {reply['declined']}\n")
-        return None
-
-    def interrupt(signum: int, frame: object) -> None:
-        with contextlib.suppress(OSError):
-            connection.sendall(INTERRUPT)  # the runner passes Ctrl-C on to the command
-
-    previous = signal.signal(signal.SIGINT, interrupt)
+def _run_there(connection: socket.socket, args: list[str]) -> int | None:
+    """Send the command; its exit code, or None when the runner declines it."""
     try:
+        request = {
+            "argv": args,
+            "env": dict(os.environ),
+            "cwd": os.getcwd(),  # raises when the folder was deleted
+            "code": code_stamp(),
+            "encoding": sys.stdout.encoding,
+        }
+        socket.send_fds(connection, [json.dumps(request).encode() + b"\n"], [0, 1, 2])
+    except OSError:
+        return None
+    with connection.makefile("rb") as reader:
+        reply = receive(reader)
+        if reply is None or "declined" in reply:
+            if reply is not None and reply.get("notice"):
+                sys.stderr.write(f"tubewiki: {reply['declined']}\n")
+            return None
         done = receive(reader)
-    finally:
-        signal.signal(signal.SIGINT, previous)
     code = None if done is None else int(done["exit"])
     if code is None or code < 0:
         how = "stopped" if code is None else f"was killed by signal {-code}"
