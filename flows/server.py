@@ -394,6 +394,7 @@ def stop_background() -> ServerRecord | None:
     for pid, marker in live:
         if _alive(pid, marker):
             _signal_group(pid, signal.SIGKILL)
+    runner_socket().unlink(missing_ok=True)  # left behind by a runner that was killed
     record_path().unlink(missing_ok=True)
     return record
 

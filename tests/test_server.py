@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from flows.server import ServerRecord, _alive, healthy, read_record
+from tests.test_worker_lifeline import wait_for
 from tubewiki.handoff import runner_socket
 from tubewiki.journal import vault_lock
 
@@ -137,6 +138,14 @@ def test_server_start_status_stop_and_commands_use_it(
         assert served(state) == []  # `python -m tubewiki.cli` runs in its own process
 
         check_the_runner(tmp_path, state, record)
+
+        os.kill(record.runner, signal.SIGKILL)  # its socket stays behind, refusing
+        assert wait_for(lambda: not _alive(record.runner, b"flows.runner"), 10)
+        status = tubewiki("server", "status", state=state, cwd=tmp_path)
+        assert status.returncode == 0 and "warm runner not running" in status.stdout
+        bad = console_script(["ingest", "https://example.com/watch"], state, tmp_path)
+        _out, err = bad.communicate(timeout=120)  # runs in its own process instead
+        assert bad.returncode == 2 and err.startswith("error: not a YouTube video id")
     finally:
         stopped = tubewiki("server", "stop", state=state, cwd=tmp_path)
     assert stopped.returncode == 0 and "stopped" in stopped.stdout
