@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from flows.server import healthy, profile_url
-from flows.settings import DEFAULTS, QUIET, apply_defaults
+from flows.settings import DEFAULTS, QUIET, apply_defaults, apply_quiet
 from tubewiki.errors import INTERRUPTED, INTERRUPTED_EXIT
 from tubewiki.handoff import INTERRUPT, code_stamp, send
 
@@ -235,8 +235,7 @@ def main() -> None:
     parser.add_argument("--socket", type=Path, required=True)
     parser.add_argument("--api", required=True)
     args = parser.parse_args()
-    for key, value in QUIET.items():
-        os.environ.setdefault(key, value)
+    apply_quiet()
     os.environ["PREFECT_API_URL"] = args.api
     warm()
     Runner(args.socket, args.api).serve()

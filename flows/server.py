@@ -302,6 +302,7 @@ def running_server(timeout: float = 0.5) -> ServerRecord | None:
 
 
 def runner_alive(record: ServerRecord) -> bool:
+    """The record's warm runner lives (`flows.runner`), not a recycled pid."""
     return bool(record.runner) and _alive(record.runner, b"flows.runner")
 
 

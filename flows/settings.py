@@ -27,6 +27,12 @@ def apply_defaults() -> None:
         os.environ.setdefault(key, value)
 
 
+def apply_quiet() -> None:
+    """`QUIET`, where the environment does not say otherwise."""
+    for key, value in QUIET.items():
+        os.environ.setdefault(key, value)
+
+
 @contextmanager
 def local_run(temporary: bool | None = None) -> Iterator[None]:
     """Flow runs started in this block send no heartbeats to Prefect's temporary server,

@@ -153,7 +153,7 @@ def flow_session(verbose: bool, warm: Callable[[], object] | None = None) -> Ite
     Prefect is imported, and `warm` (imports, the spaCy load) runs while it
     starts, with the collector paused; the block begins once the server answers.
     """
-    from flows.settings import QUIET
+    from flows.settings import apply_quiet
 
     if verbose:
         os.environ.setdefault("PREFECT_LOGGING_LEVEL", "INFO")
@@ -161,8 +161,7 @@ def flow_session(verbose: bool, warm: Callable[[], object] | None = None) -> Ite
         # PREFECT_SERVER_LOGGING_LEVEL: the temporary server is a child process, and
         # without it its shutdown after a failed run logs tracebacks ("Error flushing
         # events") under our one-line error.
-        for key, value in QUIET.items():
-            os.environ.setdefault(key, value)
+        apply_quiet()
         _quiet_prefect()
     from flows.server import prefect_api
 

@@ -174,10 +174,9 @@ def main() -> None:
         os._exit(code)
     if runs_flows(args):
         from flows.server import launch_early
-        from flows.settings import QUIET
+        from flows.settings import apply_quiet
 
-        for key, value in QUIET.items():  # as `cli_common.flow_session` sets them
-            os.environ.setdefault(key, value)
+        apply_quiet()  # as `cli_common.flow_session` does, before the server inherits it
         launch_early()
     from tubewiki.cli import main as run_here
 
