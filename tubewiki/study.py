@@ -24,7 +24,7 @@ from functools import cache
 from pathlib import Path
 
 from tubewiki.cache import Source
-from tubewiki.extract import assemble, named, parse, title_names
+from tubewiki.extract import assemble, kept_entities, parse, title_names
 from tubewiki.extract.entities import learnable_forms
 from tubewiki.extract.known import relevant, squeeze
 from tubewiki.journal import state_dir
@@ -124,7 +124,7 @@ def study(vault: Path, source: Source) -> Study:
     """The entities `source` yields knowing nothing of the vault: what it teaches."""
     meta = source.meta
     timed = timed_for(source)
-    entities = named(parsed(vault, timed), timed, title=meta.title)
+    entities = kept_entities(parsed(vault, timed), timed, title=meta.title)
     return Study(
         meta.video_id,
         source.transcript_hash,

@@ -38,7 +38,7 @@ from tubewiki.types import (
 if TYPE_CHECKING:
     from spacy.language import Language
 
-__all__ = ["assemble", "extract", "named", "parse", "pipe_chunks", "title_names"]
+__all__ = ["assemble", "extract", "kept_entities", "parse", "pipe_chunks", "title_names"]
 
 WORDS_PER_CLAIM = 150
 NOT_PEOPLE = frozenset({CONCEPT, "GPE", "LOC", "FAC", "NORP"})
@@ -105,7 +105,7 @@ def assemble(
     )
 
 
-def named(parsed: Parsed, timed: TimedText, *, title: str = "") -> tuple[Entity, ...]:
+def kept_entities(parsed: Parsed, timed: TimedText, *, title: str = "") -> tuple[Entity, ...]:
     """The entities `assemble` keeps for a video on its own (those it says something
     about), without the summary, sections and descriptions it would also rank:
     all a video teaches the vault needs, at about half the cost."""
