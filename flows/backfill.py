@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import ParamSpec, TypeVar
@@ -23,11 +24,17 @@ from typing import ParamSpec, TypeVar
 from prefect import Flow, flow, task
 from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
+from prefect.context import FlowRunContext
 from prefect.futures import PrefectFuture
 
 from flows.limits import ensure_limits
 from flows.tasks import extract_batch, fetch_source, study_batch, untraversed, write_notes
-from flows.workers import api_shared_with_workers, default_workers, make_task_runner
+from flows.workers import (
+    WarmProcessPoolTaskRunner,
+    api_shared_with_workers,
+    default_workers,
+    make_task_runner,
+)
 from tubewiki import backfill as policy
 from tubewiki import pipeline, relink
 from tubewiki import progress as bar
@@ -152,13 +159,26 @@ def on_workers(
     extract: Callable[[Source], Extraction], sources: Sequence[Source]
 ) -> list[Extraction]:
     """`relink.Mapper` on the flow's task runner: the extractions against the vault's
-    lexicon in balanced batches, as the studies ran, instead of one by one in the writer."""
+    lexicon in balanced batches, as the studies ran, instead of one by one in the writer.
+
+    On the process pool they go to its workers as plain calls
+    (`WarmProcessPoolTaskRunner.run_plain`); on Dask, as `extract_batch` tasks.
+    """
     if len(sources) < 2:
         return relink.serial(extract, sources)
-    futures = [
-        (batch, extract_batch.submit(extract, batch, _label(batch)))
-        for batch in in_batches(sources)
-    ]
+    context = FlowRunContext.get()
+    runner = context.task_runner if context else None
+    futures: list[tuple[list[Source], Future[list[Extraction]] | PrefectFuture[list[Extraction]]]]
+    if isinstance(runner, WarmProcessPoolTaskRunner):
+        futures = [
+            (batch, runner.run_plain(relink.serial, extract, batch))
+            for batch in in_batches(sources)
+        ]
+    else:
+        futures = [
+            (batch, extract_batch.submit(extract, batch, _label(batch)))
+            for batch in in_batches(sources)
+        ]
     found = {
         source.meta.video_id: extraction
         for batch, future in futures
