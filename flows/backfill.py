@@ -1,15 +1,16 @@
 """The `backfill` flow: many videos at once, extraction spread over processes or Dask.
 
-Studying a video (spaCy, `tubewiki.study`) is a pure map from `Source` to plain data, run over
-batches of videos on any task runner (`flows.workers`): local processes by
-default, one per core, started warm, or Dask (`on_runner(backfill, "dask")`, a
-local cluster or `dask_address`). Everything else stays in the flow's own
-process: fetching (rate-limited, and `responses`-replayable in tests), learning
-the vault, and one `write_notes` call under the vault lock with the videos
-sorted by id, so the same inputs give byte-identical notes whatever the
-parallelism. That call hands its last step, each video's extraction against the
-whole vault's lexicon, back to the same task runner (`on_workers`), and the
-results come back in video-id order. The watch flow reuses the helpers here.
+Studying a video (spaCy, `tubewiki.study`) is a pure map from `Source` to
+plain data, shared out among the workers of any task runner (`share_out`,
+`flows.workers`): local processes by default, one per core, started warm, or
+Dask (`on_runner(backfill, "dask")`, a local cluster or `dask_address`).
+Everything else stays in the flow's own process: fetching (rate-limited, and
+`responses`-replayable in tests), learning the vault, and one `write_notes`
+call under the vault lock with the videos sorted by id, so the same inputs
+give byte-identical notes whatever the parallelism. That call hands its last
+step, each video's extraction against the whole vault's lexicon, back to the
+same task runner (`on_workers`), and the results come back in video-id order.
+The watch flow reuses the helpers here.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from prefect.context import FlowRunContext
 from prefect.futures import PrefectFuture
 
 from flows.limits import ensure_limits
-from flows.tasks import extract_batch, fetch_source, study_batch, untraversed, write_notes
+from flows.tasks import extract_batch, fetch_source, study_share, untraversed, write_notes
 from flows.workers import (
     WarmProcessPoolTaskRunner,
     api_shared_with_workers,
@@ -36,10 +37,11 @@ from flows.workers import (
     make_task_runner,
 )
 from tubewiki import backfill as policy
-from tubewiki import pipeline, relink
+from tubewiki import pipeline, relink, shares
 from tubewiki import progress as bar
 from tubewiki.backfill import BatchReport, Candidate, Fate
 from tubewiki.cache import Source
+from tubewiki.errors import StateError
 from tubewiki.ledger import RunKind, VideoRow, utc_now
 from tubewiki.pipeline import AnalysisResult, Request
 from tubewiki.study import Study
@@ -64,9 +66,7 @@ class Progress:
     """What a run has so far: extractions under way and every video's fate."""
 
     vault: Path
-    analysing: list[tuple[list[Source], PrefectFuture[list[AnalysisResult]]]] = field(
-        default_factory=list
-    )
+    analysing: list[Shared] = field(default_factory=list)
     fates: list[Fate] = field(default_factory=list)
     attempted: int = 0
     blocked: int = 0
@@ -85,8 +85,8 @@ class Progress:
             )
 
     def analyse(self, sources: list[Source]) -> None:
-        """Hand a batch of videos to the task runner."""
-        self.analysing.append((sources, submit_batch(sources, self.vault)))
+        """Hand videos to the task runner's workers."""
+        self.analysing.append(share_out(sources, self.vault))
 
     def fail(self, vault: Path, candidate: Candidate, error: BaseException, now: str) -> None:
         fields = {
@@ -111,10 +111,9 @@ def fetch_all(
 ) -> None:
     """Read the local transcripts, then fetch the rest one by one, recording failures.
 
-    Local transcripts go to the task runner in batches of about equal size
-    (`policy.batches`), like `ProcessPoolExecutor.map`'s chunks. A fetched video
-    goes alone as soon as it arrives: the rate limit paces those, and its
-    extraction overlaps the next fetch.
+    Local transcripts are shared out among the task runner's workers
+    (`share_out`). A fetched video goes alone as soon as it arrives: the rate
+    limit paces those, and its extraction overlaps the next fetch.
     """
     local = [c for c in candidates if requests[c.video_id].transcript_file]
     read: dict[str, Source] = {}
@@ -124,8 +123,8 @@ def fetch_all(
             progress.fail(vault, candidate, result, now)
         else:
             read[candidate.video_id] = result
-    for batch in in_batches(list(read.values())):
-        progress.analyse(batch)
+    if read:
+        progress.analyse(list(read.values()))
 
     fetch = fetch_source if retries is None else fetch_source.with_options(retries=retries)
     proxy = ProxySettings.from_env()
@@ -144,15 +143,48 @@ def fetch_all(
 
 
 def in_batches(sources: Sequence[Source]) -> list[list[Source]]:
-    """Sources in batches of about equal size, one extraction task each (`policy.batches`)."""
+    """Sources in batches of about equal size, one per worker (`policy.batches`)."""
     by_id = {source.meta.video_id: source for source in sources}
-    sizes = {video_id: _size(source) for video_id, source in by_id.items()}
+    sizes = {video_id: shares.length(source) for video_id, source in by_id.items()}
     return [[by_id[v] for v in batch] for batch in policy.batches(sizes, default_workers())]
 
 
-def submit_batch(sources: list[Source], vault: Path) -> PrefectFuture[list[AnalysisResult]]:
-    """One study task for a batch, on the flow's task runner."""
-    return study_batch.submit(sources, vault, _label(sources))
+@dataclass
+class Shared:
+    """Videos shared out among study tasks (`tubewiki.shares`), one task per worker."""
+
+    sources: list[Source]
+    folder: Path
+    tasks: list[PrefectFuture[dict[str, AnalysisResult]]]
+
+    def results(self) -> list[Study | BaseException]:
+        """Each video's study or error, in the order of `sources`, once every task is
+        done. A task that failed as a whole fails the videos no other task studied."""
+        found: dict[str, Study | BaseException] = {}
+        failed: BaseException = StateError("no worker studied this video; run it again")
+        try:
+            for future in self.tasks:
+                outcome = future.result(raise_on_failure=False)  # or why the task failed
+                if isinstance(outcome, dict):
+                    found.update(outcome)
+                else:
+                    failed = outcome
+        finally:
+            shares.clear(self.folder)
+        return [found.get(source.meta.video_id, failed) for source in self.sources]
+
+
+def share_out(sources: list[Source], vault: Path) -> Shared:
+    """Start one study task per worker on `sources` (fewer for fewer videos); each
+    takes the next video no other has taken, longest first (`tubewiki.shares`)."""
+    folder = shares.lay_out(vault, sources)
+    count = min(len(sources), default_workers())
+    label = _label(sources)
+    tasks = [
+        study_share.submit(vault, folder, label + (f" ({i} of {count})" if count > 1 else ""))
+        for i in range(1, count + 1)
+    ]
+    return Shared(sources, folder, tasks)
 
 
 def on_workers(
@@ -205,10 +237,8 @@ def _read(request: Request, vault: Path) -> Source | BaseException:
 def collect(vault: Path, progress: Progress, *, now: str) -> list[tuple[Source, Study]]:
     """Every extraction's result, in video id order; a failed one is recorded and left out."""
     items: list[tuple[Source, Study]] = []
-    for sources, future in progress.analysing:
-        outcome = future.result(raise_on_failure=False)  # a list, or why the whole task failed
-        results = outcome if isinstance(outcome, list) else [outcome] * len(sources)
-        for source, result in zip(sources, results, strict=True):
+    for shared in progress.analysing:
+        for source, result in zip(shared.sources, shared.results(), strict=True):
             if isinstance(result, BaseException):
                 meta = source.meta
                 candidate = Candidate(meta.video_id, title=meta.title, channel=meta.channel)
@@ -217,10 +247,6 @@ def collect(vault: Path, progress: Progress, *, now: str) -> list[tuple[Source, 
                 items.append((source, result))
                 bar.advance(f"{source.meta.video_id} analysed")
     return sorted(items, key=lambda item: item[0].meta.video_id)
-
-
-def _size(source: Source) -> int:
-    return sum(len(snippet.text) for snippet in source.transcript.snippets)
 
 
 def finish(vault: Path, progress: Progress, *, kind: RunKind, now: str) -> BatchReport:

@@ -1,7 +1,7 @@
 """The `rebuild-vault` flow: re-render every note from cached transcripts, offline.
 
-Extraction runs as a backfill's does: balanced batches on the warm process
-pool (`flows.backfill.in_batches`, `flows.workers`), the studies and then the
+Extraction runs as a backfill's does: the studies shared out among the warm
+process pool's workers (`flows.backfill.share_out`, `flows.workers`), then the
 extractions against the vault's lexicon (`flows.backfill.on_workers`), so a
 rebuild of a vault takes no longer than the backfill that built it. Notes are written once, in
 video-id order, so the result is the same bytes as a one-process rebuild.
@@ -14,7 +14,7 @@ from pathlib import Path
 
 from prefect import flow
 
-from flows.backfill import in_batches, on_workers, submit_batch
+from flows.backfill import on_workers, share_out
 from flows.ingest import publish
 from flows.tasks import load_cached_sources, untraversed, write_notes
 from flows.workers import api_shared_with_workers, make_task_runner
@@ -35,13 +35,12 @@ def rebuild_vault(vault: str = "notes", force: bool = False) -> RunReport:
     bar.begin(len(sources), "rebuild")
     items: list[tuple[Source, Study]] = []
     with api_shared_with_workers():
-        batches = [(batch, submit_batch(batch, root)) for batch in in_batches(sources)]
-        for batch, future in batches:
-            for source, result in zip(batch, future.result(), strict=True):
-                if isinstance(result, BaseException):
-                    raise result
-                items.append((source, result))
-                bar.advance(f"{source.meta.video_id} analysed")
+        shared = share_out(sources, root) if sources else None
+        for source, result in zip(sources, shared.results() if shared else [], strict=True):
+            if isinstance(result, BaseException):
+                raise result
+            items.append((source, result))
+            bar.advance(f"{source.meta.video_id} analysed")
     items.sort(key=lambda item: item[0].meta.video_id)
     report = write_notes(root, untraversed(items), kind="rebuild", force=force, over=on_workers)
     prune(root, began)  # parses of videos or code that are no more

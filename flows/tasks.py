@@ -101,8 +101,8 @@ def study_video(source: Source, vault: Path) -> Study:
 
 
 @task(task_run_name="study {label}", cache_policy=NO_CACHE)
-def study_batch(sources: list[Source], vault: Path, label: str) -> list[AnalysisResult]:
-    return pipeline.study_each(vault, sources)
+def study_share(vault: Path, folder: Path, label: str) -> dict[str, AnalysisResult]:
+    return pipeline.study_share(vault, folder)
 
 
 @task(task_run_name="extract {label}", cache_policy=NO_CACHE)

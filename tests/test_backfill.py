@@ -387,11 +387,11 @@ def test_batches_stay_near_the_limit_and_are_stable() -> None:
     assert backfill.batches(dict(reversed(sizes.items())), workers=2, limit=500) == result
 
 
-def test_a_video_that_fails_in_a_batch_fails_alone(
+def test_a_video_that_fails_in_a_share_fails_alone(
     monkeypatch: pytest.MonkeyPatch, nlp: object, tmp_path: Path
 ) -> None:
     from tests.conftest import build_transcript
-    from tubewiki import pipeline
+    from tubewiki import pipeline, shares
     from tubewiki.cache import Source
     from tubewiki.errors import TranscriptFileError
     from tubewiki.types import VideoMeta
@@ -414,7 +414,10 @@ def test_a_video_that_fails_in_a_batch_fails_alone(
 
     monkeypatch.setattr(pipeline, "study", study)
     ids = ["goodvid0001", "brokenvid01", "buggyvid001", "goodvid0002"]
-    results = pipeline.study_each(tmp_path, [source(v) for v in ids])
+    folder = shares.lay_out(tmp_path, [source(v) for v in ids])
+    by_id = pipeline.study_share(tmp_path, folder)
+    assert pipeline.study_share(tmp_path, folder) == {}  # a second worker finds all taken
+    results = [by_id[v] for v in ids]
     assert [type(r).__name__ for r in results] == [
         "Study",
         "TranscriptFileError",

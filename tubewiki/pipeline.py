@@ -20,7 +20,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from tubewiki import cache, collector, journal, relink, sections, settled
+from tubewiki import cache, collector, journal, relink, sections, settled, shares
 from tubewiki.cache import Source
 from tubewiki.errors import TubewikiError
 from tubewiki.ledger import ChangeRow, Ledger, RunKind, RunStatus
@@ -99,18 +99,20 @@ def acquire(request: Request, *, vault: Path, proxy: ProxySettings | None = None
     return Source(safe_meta(meta), transcript)
 
 
-def study_each(vault: Path, sources: Sequence[Source]) -> list[AnalysisResult]:
-    """`study` for a batch: a video that fails gives its error and fails alone."""
-    results: list[AnalysisResult] = []
-    for source in sources:
-        try:
-            results.append(study(vault, source))
-        except TubewikiError as exc:
-            results.append(exc)
-        except Exception as exc:  # a bug, surely; the rest of the batch still counts
-            log.exception("analysing %s failed", source.meta.video_id)
-            results.append(exc)
-    return results
+def study_share(vault: Path, folder: Path) -> dict[str, AnalysisResult]:
+    """`study` of each video this worker takes from `folder` (`shares.take`), by id:
+    a video that fails gives its error and fails alone."""
+    return {source.meta.video_id: _study_or_error(vault, source) for source in shares.take(folder)}
+
+
+def _study_or_error(vault: Path, source: Source) -> AnalysisResult:
+    try:
+        return study(vault, source)
+    except TubewikiError as exc:
+        return exc
+    except Exception as exc:  # a bug, surely; the rest of the share still counts
+        log.exception("analysing %s failed", source.meta.video_id)
+        return exc
 
 
 def write(

@@ -29,12 +29,13 @@ from tubewiki.journal import LOCK_FILE, OWNER_FILE, STATE_DIR, TXN_DIR, state_di
 from tubewiki.ledger import LEDGER_FILE
 from tubewiki.nlp import model_name
 from tubewiki.note_index import Stamp, stamp_of
+from tubewiki.shares import SHARES_DIR
 from tubewiki.vault import note_files
 
 SETTLED_DIR = "settled"
 # State that never changes what an ingest writes: the run history, the lock,
 # these records themselves, and caches derived from the notes and transcripts
-# (the note index, the parse cache).
+# (the note index, the parse cache), and the videos a backfill's workers share out.
 IGNORED_STATE = (
     LEDGER_FILE,
     LOCK_FILE,
@@ -43,6 +44,7 @@ IGNORED_STATE = (
     TXN_DIR,
     "index.sqlite",
     "parsed",
+    SHARES_DIR,
 )
 # Libraries whose upgrade can change what an ingest writes, besides tubewiki itself.
 OUTPUT_LIBRARIES = (
