@@ -311,6 +311,29 @@ def test_corrupt_note_writes_no_file_at_all(
     assert sorted(set(after) - set(before)) == []
 
 
+def test_review_colours_each_diff_line_on_a_terminal_and_nothing_else() -> None:
+    import io
+
+    from rich.console import Console
+
+    from tubewiki.cli import print_diff
+
+    diff = "--- a/x.md\n+++ b/x.md\n@@ -1,2 +1,2 @@\n-old [[ada | Ada]]\n+new\x07 line\n same\n"
+    plain = io.StringIO()
+    print_diff(Console(file=plain, force_terminal=False), diff)
+    assert plain.getvalue() == diff.replace("\x07", "")  # no codes, and no bell either
+    coloured = io.StringIO()
+    print_diff(Console(file=coloured, force_terminal=True, color_system="standard"), diff)
+    assert coloured.getvalue().splitlines() == [
+        "\x1b[1m--- a/x.md\x1b[0m",
+        "\x1b[1m+++ b/x.md\x1b[0m",
+        "\x1b[36m@@ -1,2 +1,2 @@\x1b[0m",
+        "\x1b[31m-old [[ada | Ada]]\x1b[0m",  # no Rich markup read into a note's text
+        "\x1b[32m+new line\x1b[0m",
+        " same",
+    ]
+
+
 def test_ingest_runs_review_revert(prefect_harness: None, tmp_path: Path) -> None:
     vault = tmp_path / "vault"
 
