@@ -41,6 +41,8 @@ def test_a_cleared_folder_is_gone_and_shares_live_in_the_state_folder(tmp_path: 
     assert folder.parent == tmp_path / ".tubewiki" / shares.SHARES_DIR and folder != other
     shares.clear(folder)
     assert not folder.exists() and other.is_dir()
+    shares.clear(other)
+    assert not (tmp_path / ".tubewiki" / shares.SHARES_DIR).exists()
 
 
 class Done:

@@ -15,6 +15,7 @@ already shares: each one writes its parses there.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import pickle
 import shutil
@@ -64,5 +65,8 @@ def take(folder: Path) -> Iterator[Source]:
 
 
 def clear(folder: Path) -> None:
-    """Remove a laid-out folder once every worker's share is in."""
+    """Remove a laid-out folder once every worker's share is in, and the shares
+    folder too when no other run is using it."""
     shutil.rmtree(folder, ignore_errors=True)
+    with contextlib.suppress(OSError):  # not empty: another run's share is in it
+        folder.parent.rmdir()
