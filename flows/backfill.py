@@ -191,7 +191,7 @@ def on_workers(
     extract: Callable[[Source], Extraction], sources: Sequence[Source]
 ) -> list[Extraction]:
     """`relink.Mapper` on the flow's task runner: the extractions against the vault's
-    lexicon in balanced batches, as the studies ran, instead of one by one in the writer.
+    lexicon in balanced batches, one per worker, instead of one by one in the writer.
 
     On the process pool they go to its workers as plain calls
     (`WarmProcessPoolTaskRunner.run_plain`); on Dask, as `extract_batch` tasks.
@@ -200,23 +200,22 @@ def on_workers(
         return relink.serial(extract, sources)
     context = FlowRunContext.get()
     runner = context.task_runner if context else None
-    futures: list[tuple[list[Source], Future[list[Extraction]] | PrefectFuture[list[Extraction]]]]
-    if isinstance(runner, WarmProcessPoolTaskRunner):
-        futures = [
-            (batch, runner.run_plain(relink.serial, extract, batch))
-            for batch in in_batches(sources)
-        ]
-    else:
-        futures = [
-            (batch, extract_batch.submit(extract, batch, _label(batch)))
-            for batch in in_batches(sources)
-        ]
+    futures = [(batch, _extract_on(runner, extract, batch)) for batch in in_batches(sources)]
     found = {
         source.meta.video_id: extraction
         for batch, future in futures
         for source, extraction in zip(batch, future.result(), strict=True)
     }
     return [found[source.meta.video_id] for source in sources]
+
+
+def _extract_on(
+    runner: object, extract: Callable[[Source], Extraction], batch: list[Source]
+) -> Future[list[Extraction]] | PrefectFuture[list[Extraction]]:
+    """One batch's extractions, started on the flow's task runner (`on_workers`)."""
+    if isinstance(runner, WarmProcessPoolTaskRunner):
+        return runner.run_plain(relink.serial, extract, batch)
+    return extract_batch.submit(extract, batch, _label(batch))
 
 
 def _label(sources: Sequence[Source]) -> str:

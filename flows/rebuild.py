@@ -35,8 +35,8 @@ def rebuild_vault(vault: str = "notes", force: bool = False) -> RunReport:
     bar.begin(len(sources), "rebuild")
     items: list[tuple[Source, Study]] = []
     with api_shared_with_workers():
-        shared = share_out(sources, root) if sources else None
-        for source, result in zip(sources, shared.results() if shared else [], strict=True):
+        results = share_out(sources, root).results() if sources else []
+        for source, result in zip(sources, results, strict=True):
             if isinstance(result, BaseException):
                 raise result
             items.append((source, result))
