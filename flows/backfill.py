@@ -143,7 +143,7 @@ def fetch_all(
 
 
 def in_batches(sources: Sequence[Source]) -> list[list[Source]]:
-    """Sources in batches of about equal size, one per worker (`policy.batches`)."""
+    """Sources in batches of about equal size, one extraction call each (`policy.batches`)."""
     by_id = {source.meta.video_id: source for source in sources}
     sizes = {video_id: shares.length(source) for video_id, source in by_id.items()}
     return [[by_id[v] for v in batch] for batch in policy.batches(sizes, default_workers())]

@@ -45,9 +45,9 @@ log = logging.getLogger(__name__)
 
 TASK_RUNNERS = ("process", "dask")
 WORKER_PRELOAD = "flows.worker_preload"
+WARM_UP = "Workers parse this sentence once, before their first video."
 P = ParamSpec("P")
 R = TypeVar("R")
-WARM_UP = "Workers parse this sentence once, before their first video."
 
 
 def default_workers() -> int:
