@@ -60,7 +60,9 @@ def test_only_forms_that_can_occur_are_kept() -> None:
     said = "Then AT & T and Huang 's team met ΟΔΟΣ people in the U.S.  with  Dana   WHITFIELD."
     present = ["AT&T", "Huang's", "οδοσ", "U.S.", "dana whitfield", "Dana  Whitfield", "T", "team"]
     absent = ["Orbital Freight", "Huangs team!", "Kestrel", "ATT&"]
-    assert occurring(present + absent, said) == set(present)
+    assert occurring(present + absent, said) == set(present)  # each searched for
+    unsaid = [f"Zorvath Quellin {i}" for i in range(300)]  # through the index of the text
+    assert occurring(present + absent + unsaid, said) == set(present)
     assert [k.slug for k in relevant(KNOWN, said)] == ["dana_whitfield"]
 
 

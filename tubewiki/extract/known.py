@@ -17,7 +17,8 @@ from tubewiki.extract.entities import learnable_forms
 from tubewiki.extract.spans import SpanSet
 from tubewiki.types import KnownEntity, RawMention
 
-_GRAM = 4  # substring length of the index `occurring` checks forms against
+_GRAM = 4  # substring length of the index `occurring` checks many forms against
+_INDEX_FROM = 256  # forms
 
 
 def squeeze(text: str) -> str:
@@ -28,23 +29,27 @@ def squeeze(text: str) -> str:
 def occurring(forms: Iterable[str], text: str) -> set[str]:
     """The forms that can occur in `text`, ignoring case and spacing.
 
-    Each form is checked through an index of the text's short substrings, so
-    a 10,000-note vault's names cost milliseconds against one transcript.
+    A few forms are each searched for in the text. Many are checked through
+    an index of the text's substrings of four characters, so a 10,000-note
+    vault's names cost milliseconds against one transcript: building it costs
+    about as much as 250 searches, whatever the text's length.
     """
     haystack = squeeze(text)
-    grams = [
-        {haystack[i : i + n] for i in range(len(haystack) - n + 1)} for n in range(1, _GRAM + 1)
-    ]
+    needles = {form: squeeze(form) for form in forms}
+    if len(needles) < _INDEX_FROM:
+        return {form for form, needle in needles.items() if needle and needle in haystack}
+    grams = {haystack[i : i + _GRAM] for i in range(len(haystack) - _GRAM + 1)}
     found = set()
-    for form in forms:
-        needle = squeeze(form)
+    for form, needle in needles.items():
         if not needle:
             continue
-        if len(needle) <= _GRAM:
-            hit = needle in grams[len(needle) - 1]
+        if len(needle) < _GRAM:  # few: searched for
+            hit = needle in haystack
         else:  # most forms fail at their first or last gram; the rest are searched for
             hit = (
-                needle[:_GRAM] in grams[-1] and needle[-_GRAM:] in grams[-1] and needle in haystack
+                needle[:_GRAM] in grams
+                and needle[-_GRAM:] in grams
+                and (len(needle) == _GRAM or needle in haystack)
             )
         if hit:
             found.add(form)
