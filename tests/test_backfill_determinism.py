@@ -8,6 +8,7 @@ run goes through `tubewiki backfill`, as a user starts it.
 
 from __future__ import annotations
 
+import gc
 import json
 import multiprocessing
 import os
@@ -144,9 +145,12 @@ def test_a_second_backfill_of_the_same_folder_changes_nothing(
 
 
 @task
-def worker_facts(_: int) -> tuple[int, int, int, int]:
-    """This worker's pid, its parent's, its spaCy object, and how often it loaded one."""
-    return os.getpid(), os.getppid(), id(load_nlp()), load_nlp.cache_info().misses
+def worker_facts(_: int) -> tuple[int, int, int, int, bool]:
+    """This worker's pid, its parent's, its spaCy object, how often it loaded one, and
+    whether the collector still walks that object (the fork server froze it)."""
+    nlp = load_nlp()
+    walked = any(o is nlp for o in gc.get_objects())
+    return os.getpid(), os.getppid(), id(nlp), load_nlp.cache_info().misses, walked
 
 
 @pytest.mark.skipif(
@@ -156,7 +160,7 @@ def test_workers_come_warm_from_one_fork_server(prefect_harness: None) -> None:
     from flows.workers import api_shared_with_workers, make_task_runner
 
     @flow
-    def probe() -> list[tuple[int, int, int, int]]:
+    def probe() -> list[tuple[int, int, int, int, bool]]:
         with api_shared_with_workers():
             return [f.result() for f in worker_facts.map(range(6))]
 
@@ -166,9 +170,11 @@ def test_workers_come_warm_from_one_fork_server(prefect_harness: None) -> None:
     workers = [{pid for pid, *_ in run} for run in (first, second)]
     assert all(1 <= len(pids) <= 2 for pids in workers)
     assert not workers[0] & workers[1]  # each run has a pool of its own
-    servers = {parent for _, parent, _, _ in first + second}
+    servers = {parent for _, parent, *_ in first + second}
     assert len(servers) == 1  # one fork server for both runs
     assert not servers & {os.getpid()} and os.getpid() not in workers[0] | workers[1]
-    # One spaCy, loaded once in the server before any task and inherited by every worker.
-    assert len({model for _, _, model, _ in first + second}) == 1
-    assert {loads for *_, loads in first + second} == {1}
+    # One spaCy, loaded once in the server before any task and inherited by every worker,
+    # where the collector's full collections no longer walk it.
+    assert len({model for _, _, model, *_ in first + second}) == 1
+    assert {loads for *_, loads, _ in first + second} == {1}
+    assert not any(walked for *_, walked in first + second)
