@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import socket
+import subprocess
+import sys
 from pathlib import Path
 
 from tests.conftest import build_transcript
@@ -43,6 +47,21 @@ def test_a_cleared_folder_is_gone_and_shares_live_in_the_state_folder(tmp_path: 
     assert not folder.exists() and other.is_dir()
     shares.clear(other)
     assert not (tmp_path / ".tubewiki" / shares.SHARES_DIR).exists()
+
+
+def test_a_killed_runs_folder_is_cleared_by_the_next_run_on_its_machine(tmp_path: Path) -> None:
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait()  # a process that has ended: the run it stood for was killed
+    parent = tmp_path / ".tubewiki" / shares.SHARES_DIR
+    host = socket.gethostname()
+    killed = parent / f"{'a' * 32}-{gone.pid}-{host}"
+    running = parent / f"{'b' * 32}-{os.getpid()}-{host}"
+    elsewhere = parent / f"{'c' * 32}-{gone.pid}-not-{host}"
+    for folder in (killed, running, elsewhere):
+        (folder / "taken").mkdir(parents=True)
+    new = shares.lay_out(tmp_path, SOURCES)
+    assert sorted(parent.iterdir()) == sorted([new, running, elsewhere])
+    assert next(shares.take(new)).meta.video_id == "longvid0001"
 
 
 class Done:

@@ -10,7 +10,9 @@ can do (`O_EXCL`). That is greedy longest-first scheduling, at the cost of
 one task run per worker rather than one per video.
 
 The list and the claims live in the vault's state folder, which every worker
-already shares: each one writes its parses there.
+already shares: each one writes its parses there. A folder is named after the
+process that laid it out and its machine, so the next run on that machine
+can remove the folders of runs that were killed before they cleared theirs.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import contextlib
 import os
 import pickle
 import shutil
+import socket
 import uuid
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -42,7 +45,9 @@ def lay_out(vault: Path, sources: Sequence[Source]) -> Path:
     The workers get this path, not the sources: Prefect would otherwise
     walk every snippet of every video once per worker, looking for futures.
     """
-    folder = state_dir(vault) / SHARES_DIR / uuid.uuid4().hex
+    parent = state_dir(vault) / SHARES_DIR
+    _clear_orphans(parent)
+    folder = parent / f"{uuid.uuid4().hex}-{os.getpid()}-{socket.gethostname()}"
     (folder / _TAKEN).mkdir(parents=True)
     ordered = sorted(sources, key=lambda s: (-length(s), s.meta.video_id))
     (folder / _SOURCES).write_bytes(pickle.dumps(ordered, protocol=pickle.HIGHEST_PROTOCOL))
@@ -70,3 +75,29 @@ def clear(folder: Path) -> None:
     shutil.rmtree(folder, ignore_errors=True)
     with contextlib.suppress(OSError):  # not empty: another run's share is in it
         folder.parent.rmdir()
+
+
+def _clear_orphans(parent: Path) -> None:
+    """Remove the folders that runs on this machine laid out and never cleared because
+    their process is gone (killed mid-study); a live run's folder, or another
+    machine's, is left alone."""
+    try:
+        names = os.listdir(parent)
+    except OSError:
+        return
+    host = socket.gethostname()
+    for name in names:
+        parts = name.split("-", 2)  # uuid, pid, host
+        mine = len(parts) == 3 and parts[2] == host and parts[1].isdigit()
+        if mine and not _alive(int(parts[1])):
+            shutil.rmtree(parent / name, ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # another user's process: alive all the same
+        pass
+    return True
