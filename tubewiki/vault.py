@@ -68,9 +68,9 @@ class Vault:
         for path, note in self.notes.items():  # nothing indexed yet: nothing to take out
             kind = note.kind
             self._kinds.setdefault(kind, {})[path] = note
-            if kind == "entity":
+            if kind == "entity" and "formerly" in note.meta:  # few notes were renamed
                 self._index_formerly(path, note)
-            self._add_keys(path, note)
+            self._add_keys(path, note, kind)
 
     @classmethod
     def load(cls, root: Path) -> Vault:
@@ -196,10 +196,10 @@ class Vault:
                 if not index[key]:
                     del index[key]
         if note is not None:
-            self._add_keys(path, note)
+            self._add_keys(path, note, note.kind)
 
-    def _add_keys(self, path: str, note: Note) -> None:
-        video_id = str(note.meta.get("videoId", "")) if note.kind == "video" else ""
+    def _add_keys(self, path: str, note: Note, kind: str) -> None:
+        video_id = str(note.meta.get("videoId", "")) if kind == "video" else ""
         self._keys[path] = (note.slug, video_id)
         self._slugs.setdefault(note.slug, {})[path] = None
         if video_id:
