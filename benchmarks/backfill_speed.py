@@ -15,7 +15,8 @@ server that the backfill's workers come from (`flows.workers`); a fresh
 `tubewiki backfill` process starts both once, the fork server while Prefect's
 server starts. Each timed backfill is a whole flow run: reading, a new pool of
 workers, extraction, and writing every note into a new vault. `--copies N`
-backfills each video N times under new ids; `--limit N` takes only the first N
+backfills each video N times under new ids (each copy's text opens with its
+own sentence, so none is read from another's cached parse); `--limit N` takes only the first N
 videos of DIR (in video-id order), so DIR can be a folder of any size.
 """
 
@@ -23,7 +24,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import shutil
 import statistics
 import sys
 import tempfile
@@ -40,6 +40,7 @@ from tubewiki.extract import pipe_chunks
 from tubewiki.nlp import load_nlp
 from tubewiki.pipeline import acquire
 from tubewiki.transcript import timed_text
+from tubewiki.transcript_files import read_transcript_file
 
 if TYPE_CHECKING:
     from spacy.language import Language
@@ -83,17 +84,22 @@ def limited(folder: Path, limit: int | None, into: Path) -> Path:
 
 
 def replicate(folder: Path, copies: int, into: Path) -> Path:
-    """`copies` of every video under new ids, to see the rate once start-up is amortised."""
+    """`copies` of every video under new ids, to see the rate once start-up is amortised.
+
+    Each copy opens with its own short sentence, so its text differs from the other
+    copies' and no copy is read from another's cached parse: the backfill then
+    parses every copy, as bare spaCy does."""
     if copies <= 1:
         return folder
     for request in sources_from_path(folder):
         assert request.transcript_file is not None
+        snippets = read_transcript_file(request.transcript_file, request.video_id).snippets
         for k in range(copies):
             target = into / f"{request.video_id[:9]}{k:02d}"
             target.mkdir(parents=True)
-            shutil.copy(
-                request.transcript_file, target / f"transcript{request.transcript_file.suffix}"
-            )
+            rows = [{"text": s.text, "start": s.start, "duration": s.duration} for s in snippets]
+            rows[0]["text"] = f"Copy {k}. {rows[0]['text']}"
+            (target / "transcript.json").write_text(json.dumps(rows), encoding="utf-8")
             meta = {
                 "title": f"{request.title or request.video_id} ({k})",
                 "channel": request.channel,
