@@ -16,8 +16,9 @@ server that the backfill's workers come from (`flows.workers`); a fresh
 server starts. Each timed backfill is a whole flow run: reading, a new pool of
 workers, extraction, and writing every note into a new vault. `--copies N`
 backfills each video N times under new ids (each copy's text opens with its
-own sentence, so none is read from another's cached parse); `--limit N` takes only the first N
-videos of DIR (in video-id order), so DIR can be a folder of any size.
+own sentence, so none is read from another's cached parse); `--limit N`
+takes only the first N videos of DIR (in video-id order), so DIR can be a
+folder of any size.
 """
 
 from __future__ import annotations
