@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from flows.server import ServerRecord, _alive, healthy, read_record
+from flows.server import ServerRecord, _alive, healthy, read_record, temporary_env
 from tests.test_worker_lifeline import wait_for
 from tubewiki.handoff import runner_socket
 from tubewiki.journal import vault_lock
@@ -96,6 +96,19 @@ def vaults_of_flow_runs(api_url: str) -> list[str]:
     )
     with urllib.request.urlopen(request, timeout=10) as response:
         return [str(run["parameters"].get("vault")) for run in json.load(response)]
+
+
+def test_the_temporary_server_skips_what_it_does_not_need_unless_the_user_says() -> None:
+    env = temporary_env(
+        {"PREFECT_API_URL": "http://127.0.0.1:9/api", "PREFECT_API_BLOCKS_REGISTER_ON_START": "1"},
+        owner=4242,
+    )
+    assert "PREFECT_API_URL" not in env  # it would point the server at itself
+    assert env["PREFECT_API_BLOCKS_REGISTER_ON_START"] == "1"  # the user's setting wins
+    assert env["PREFECT_SERVER_SERVICES_TRIGGERS_ENABLED"] == "false"
+    assert env["PY_KEY_VALUE_DISABLE_BEARTYPE"] == "true"
+    assert env["PREFECT_UI_ENABLED"] == "0"
+    assert env["TUBEWIKI_SERVER_OWNER"] == "4242"
 
 
 @pytest.mark.slow
