@@ -171,6 +171,9 @@ def flow_session(verbose: bool, warm: Callable[[], object] | None = None) -> Ite
 
             if warm is not None:
                 warm()
+            # Every flow call imports FastAPI's encoder for its parameters (0.3-0.5 s):
+            # imported now, while a temporary server may still be starting.
+            import fastapi.encoders  # noqa: F401
         with local_run(temporary=api.temporary is not None):
             api.wait()
             try:
