@@ -258,23 +258,31 @@ def stamps_after(
 def note_files(root: Path) -> list[tuple[str, os.stat_result]]:
     """What `sorted(root.rglob("*.md"))` finds outside the state folder, as relative
     POSIX paths in the same order, each with its stat (one system call a note):
-    no Path objects, which were a third of loading a 10,000-note vault."""
+    no Path objects, which were a third of loading a 10,000-note vault.
+
+    Each folder's entries are sorted by name and walked depth first, which is
+    `Path` order (part by part) without sorting all the paths at the end."""
     found: list[tuple[str, os.stat_result]] = []
-    folders = [("", str(root))]
-    while folders:
-        prefix, folder = folders.pop()
-        try:
-            entries = list(os.scandir(folder))
-        except PermissionError:
-            continue  # rglob skips what it cannot list, too
-        for entry in entries:
-            rel = prefix + entry.name
-            if entry.is_dir(follow_symlinks=False):
-                if rel != STATE_DIR:
-                    folders.append((f"{rel}/", entry.path))
-            elif entry.name.endswith(".md") and entry.is_file():
-                found.append((rel, entry.stat()))
-    return sorted(found, key=_path_order)
+    _walk(found, "", str(root))
+    return found
+
+
+def _walk(found: list[tuple[str, os.stat_result]], prefix: str, folder: str) -> None:
+    try:
+        entries = sorted(os.scandir(folder), key=_name)
+    except PermissionError:
+        return  # rglob skips what it cannot list, too
+    for entry in entries:
+        rel = prefix + entry.name
+        if entry.is_dir(follow_symlinks=False):
+            if rel != STATE_DIR:
+                _walk(found, f"{rel}/", entry.path)
+        elif entry.name.endswith(".md") and entry.is_file():
+            found.append((rel, entry.stat()))
+
+
+def _name(entry: os.DirEntry[str]) -> str:
+    return entry.name
 
 
 def _path_order(item: tuple[str, object]) -> list[str]:
