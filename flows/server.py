@@ -447,6 +447,10 @@ class Api:
         if self.temporary is not None:
             self.temporary.wait()
 
+    def starting(self) -> bool:
+        """A temporary server of ours that does not answer yet."""
+        return self.temporary is not None and not healthy(self.url, timeout=0.1)
+
 
 _early: list[TemporaryServer] = []  # launched by `launch_early`, for `prefect_api`
 

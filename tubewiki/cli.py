@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import os
 import sys
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -123,7 +124,10 @@ def ingest(
             return
         typed = ProxySettings(proxy_http, proxy_https, webshare_username, webshare_password)
         ProxySettings.from_env().merged(typed).to_env(os.environ)  # what was typed wins
-        with flow_session(verbose, warm=_warm_ingest):
+        ahead = None
+        if transcript is not None:  # a video fetched from YouTube is fetched by the flow
+            ahead = partial(_parse_ahead, video_id, transcript, title, channel, vault)
+        with flow_session(verbose, warm=_warm_ingest, ahead=ahead):
             from flows.ingest import ingest_video
 
             report = ingest_video(
@@ -171,6 +175,22 @@ def _settled(
 
     source = acquire(Request(video_id, transcript, title, channel), vault=vault)
     return settled_by(vault, source)
+
+
+def _parse_ahead(
+    video_id: str, transcript: Path, title: str | None, channel: str | None, vault: Path
+) -> None:
+    """spaCy's parse of a local transcript, cached (`study.parsed`) while Prefect's
+    temporary server still starts, so the flow's study finds it ready. Whatever
+    fails here, the flow meets again and reports; nothing is raised."""
+    from tubewiki.pipeline import Request, acquire
+    from tubewiki.study import parsed, timed_for
+
+    try:
+        source = acquire(Request(video_id, transcript, title, channel), vault=vault)
+        parsed(vault, timed_for(source))
+    except Exception:  # the flow's own error is the one to show
+        log.debug("parsing %s ahead failed", video_id, exc_info=True)
 
 
 def _warm_ingest() -> None:

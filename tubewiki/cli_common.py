@@ -145,13 +145,19 @@ def _quiet_prefect() -> None:
 
 
 @contextmanager
-def flow_session(verbose: bool, warm: Callable[[], object] | None = None) -> Iterator[None]:
+def flow_session(
+    verbose: bool,
+    warm: Callable[[], object] | None = None,
+    ahead: Callable[[], object] | None = None,
+) -> Iterator[None]:
     """Prefect as the commands run it: quiet, since Prefect logs tracebacks of failed
     tasks and the CLI prints its own one-line errors, and set up by `flows.settings`.
 
     The API is chosen first (`flows.server`): a temporary server starts before
     Prefect is imported, and `warm` (imports, the spaCy load) runs while it
-    starts, with the collector paused; the block begins once the server answers.
+    starts, with the collector paused. If the server still does not answer
+    then, `ahead` runs too: work the flow would do anyway, which it then finds
+    cached. The block begins once the server answers.
     """
     from flows.settings import apply_quiet
 
@@ -174,6 +180,8 @@ def flow_session(verbose: bool, warm: Callable[[], object] | None = None) -> Ite
             # Every flow call imports FastAPI's encoder for its parameters (0.3-0.5 s):
             # imported now, while a temporary server may still be starting.
             import fastapi.encoders  # noqa: F401
+        if ahead is not None and api.starting():
+            ahead()
         with local_run(temporary=api.temporary is not None):
             api.wait()
             try:
