@@ -35,3 +35,47 @@ def test_rebuild_recreates_deleted_notes_byte_for_byte(
     assert snapshot(vault) == built
     again = rebuild_vault(vault=str(vault))
     assert not (again.created or again.updated or again.deleted)
+
+
+def notes_by_video(vault: Path) -> dict[str, set[str]]:
+    """From the files: each video's note, its channel's and the entity notes citing it."""
+    import frontmatter
+
+    metas = {
+        p.relative_to(vault).as_posix(): frontmatter.load(p).metadata
+        for p in vault.rglob("*.md")
+        if ".tubewiki" not in p.parts
+    }
+    found: dict[str, set[str]] = {}
+    for path, meta in metas.items():
+        if meta.get("tubewiki") == "video":
+            channel = f"{meta['channel']}/{meta['channel']}.md"
+            found.setdefault(str(meta["videoId"]), set()).update({path, channel})
+    for path, meta in metas.items():
+        if meta.get("tubewiki") == "entity":
+            for video_id in meta.get("videos", []):
+                found[video_id].add(path)
+    return found
+
+
+def ledger_notes(vault: Path) -> dict[str, set[str]]:
+    from tubewiki.ledger import Ledger
+
+    with Ledger.read(vault) as ledger:
+        return {row.video_id: set(row.notes) for row in ledger.videos()}
+
+
+def test_each_video_lists_all_its_notes_after_a_run_that_changed_none(
+    tmp_path: Path, nlp: object
+) -> None:
+    from tubewiki.pipeline import rebuild
+
+    vault = tmp_path / "vault"
+    ingest(A, vault)
+    ingest(B, vault)
+    expected = notes_by_video(vault)
+    assert all(len(paths) > 3 for paths in expected.values())
+    assert ledger_notes(vault) == expected
+    report = rebuild(vault)
+    assert not (report.created or report.updated or report.deleted)
+    assert ledger_notes(vault) == expected  # not emptied by a run that wrote nothing

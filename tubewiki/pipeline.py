@@ -152,7 +152,6 @@ def write(
                 lexicon=run.lexicon,
                 linkable=run.linkable,
             )
-            own.setdefault(video_id, set()).update(r.path for r in mine)
             reports.extend(mine)
         for slug in sorted(run.refresh):
             note = loaded.entity_note(slug)
@@ -163,6 +162,7 @@ def write(
             else:  # a note a person made: its front matter only
                 follow_entry(note, run.lexicon[slug])
                 loaded.put(note)
+        own.update(loaded.notes_of(sources))  # whether or not this run changed them
         return reports
 
     def bookkeeping() -> Bookkeeping:
@@ -178,7 +178,7 @@ def write(
                 "transcript_kind": str(source.transcript.kind),
                 "language": source.transcript.language,
                 "transcript_hash": source.transcript_hash,
-                "notes": sorted(own.get(video_id, ())),  # its own notes only
+                "notes": sorted(own.get(video_id, ())),  # its own notes, all of them
             }
             for video_id, source in sources.items()
         ]

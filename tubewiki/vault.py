@@ -127,6 +127,24 @@ class Vault:
     def entity_notes_citing(self, video_id: str) -> list[Note]:
         return [n for n in self.by_kind("entity") if video_id in as_strings(n.meta.get("videos"))]
 
+    def notes_of(self, video_ids: Iterable[str]) -> dict[str, set[str]]:
+        """Each video's notes: its video note, its channel's, and the entity notes citing
+        it (one pass over the entity notes for all of them)."""
+        found: dict[str, set[str]] = {video_id: set() for video_id in video_ids}
+        for note in self.by_kind("entity"):
+            for video_id in as_strings(note.meta.get("videos")):
+                if video_id in found:
+                    found[video_id].add(note.path)
+        for video_id, paths in found.items():
+            video = self.video_note(video_id)
+            if video is None:
+                continue
+            paths.add(video.path)
+            channel = self.by_slug(str(video.meta.get("channel", "")))
+            if channel is not None and channel.kind == "channel":
+                paths.add(channel.path)
+        return found
+
     def known_entities(self) -> list[KnownEntity]:
         """What the vault teaches the extractor: names and aliases of entity notes."""
         known = []
