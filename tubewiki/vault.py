@@ -12,6 +12,7 @@ import logging
 import os
 from collections.abc import Iterable
 from dataclasses import dataclass
+from operator import attrgetter
 from pathlib import Path
 from typing import Any
 
@@ -287,7 +288,7 @@ def note_files(root: Path) -> list[tuple[str, os.stat_result]]:
 
 def _walk(found: list[tuple[str, os.stat_result]], prefix: str, folder: str) -> None:
     try:
-        entries = sorted(os.scandir(folder), key=_name)
+        entries = sorted(os.scandir(folder), key=attrgetter("name"))
     except PermissionError:
         return  # rglob skips what it cannot list, too
     for entry in entries:
@@ -297,10 +298,6 @@ def _walk(found: list[tuple[str, os.stat_result]], prefix: str, folder: str) -> 
                 _walk(found, f"{rel}/", entry.path)
         elif entry.name.endswith(".md") and entry.is_file():
             found.append((rel, entry.stat()))
-
-
-def _name(entry: os.DirEntry[str]) -> str:
-    return entry.name
 
 
 def _path_order(item: tuple[str, object]) -> list[str]:
