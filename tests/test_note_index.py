@@ -78,24 +78,45 @@ def scan_redirect(vault: Vault, slug: str) -> str | None:
     return next((n.slug for n in entities if slug in as_strings(n.meta.get("formerly"))), None)
 
 
+def scan_citing(vault: Vault, video_id: str) -> list[str]:
+    """What `entity_notes_citing` did before it had an index, by path."""
+    entities = [n for n in vault.notes.values() if n.kind == "entity"]
+    return sorted(n.path for n in entities if video_id in as_strings(n.meta.get("videos")))
+
+
 def test_lookups_follow_puts_deletes_and_restores(tmp_path: Path) -> None:
     vault = Vault(tmp_path, dict(NOTES))
     ada = vault.notes["entities/ada.md"]
     ada.meta["formerly"] = ["lovelace"]  # edited in place, then put, as refactor does
+    ada.meta["videos"] = ["vidBBBBBBB2", "vidCCCCCCC3"]
     vault.put(ada)
     vault.put(
-        vault.new_note("entities/new.md", "entity", {"title": "New", "formerly": ["charles"]})
+        vault.new_note(
+            "entities/new.md",
+            "entity",
+            {"title": "New", "formerly": ["charles"], "videos": ["vidAAAAAAA1", "vidBBBBBBB2"]},
+        )
     )
     vault.delete("entities/bab.md")
     vault.restore("chan/other.md", "---\ntubewiki: video\nvideoId: vidBBBBBBB2\n---\n")
-    vault.put(Note("chan/chan.md", {"tubewiki": "entity", "title": "Now an entity"}))
+    vault.put(Note("chan/chan.md", {"tubewiki": "entity", "title": "Now", "videos": "vidCCCCCCC3"}))
+    vault.put(Note("entities/gone.md", {"tubewiki": "entity", "videos": ["vidCCCCCCC3"]}))
+    vault.put(Note("entities/gone.md", {"tubewiki": "concept", "videos": ["vidCCCCCCC3"]}))
+    vault.put(Note("entities/tmp.md", {"tubewiki": "entity", "videos": ["vidDDDDDDD4"]}))
+    vault.delete("entities/tmp.md")
     for kind in ("entity", "video", "channel", ""):
         assert vault.by_kind(kind) == [n for n in vault.notes.values() if n.kind == kind]
     for slug in ("lovelace", "charles", "nobody"):
         assert vault.redirect(slug) == scan_redirect(vault, slug)
     assert vault.redirect("charles") == "new"
     assert vault.video_note("vidBBBBBBB2") is vault.notes["chan/other.md"]
-    assert [n.path for n in vault.entity_notes_citing("vidAAAAAAA1")] == ["entities/ada.md"]
+    for video_id in ("vidAAAAAAA1", "vidBBBBBBB2", "vidCCCCCCC3", "vidDDDDDDD4"):
+        assert [n.path for n in vault.entity_notes_citing(video_id)] == scan_citing(vault, video_id)
+    assert [n.path for n in vault.entity_notes_citing("vidAAAAAAA1")] == ["entities/new.md"]
+    assert [n.path for n in vault.entity_notes_citing("vidCCCCCCC3")] == [
+        "chan/chan.md",
+        "entities/ada.md",
+    ]
 
 
 def test_notes_are_listed_as_rglob_lists_them(tmp_vault: Path) -> None:

@@ -41,11 +41,13 @@ class NoteChange:
 
 
 class Vault:
-    """Notes by path, with each kind's notes and each video's note also kept by key.
+    """Notes by path, with each kind's notes, each video's note and the entity notes
+    citing each video also kept by key.
 
-    The kind and video indexes follow every `put`, `delete` and `restore`, and
-    keep the notes in the same order as `notes`, so a lookup gives what a scan
-    of `notes` would, at 10,000 notes as at ten.
+    The indexes follow every `put`, `delete` and `restore`. The kind and video
+    indexes keep the notes in the same order as `notes`, so a lookup gives what
+    a scan of `notes` would, at 10,000 notes as at ten; the citing one gives
+    them by path.
     """
 
     def __init__(
@@ -66,11 +68,15 @@ class Vault:
         self._slugs: dict[str, dict[str, None]] = {}  # slug -> paths, in `notes` order
         self._videos: dict[str, dict[str, None]] = {}  # video id -> video note paths
         self._keys: dict[str, tuple[str, str]] = {}  # path -> (slug, video id) indexed
+        self._citing: dict[str, dict[str, None]] = {}  # video id -> entity notes citing it
+        self._cites: dict[str, tuple[str, ...]] = {}  # path -> what it was indexed under
         for path, note in self.notes.items():  # nothing indexed yet: nothing to take out
             kind = note.kind
             self._kinds.setdefault(kind, {})[path] = note
-            if kind == "entity" and "formerly" in note.meta:  # few notes were renamed
-                self._index_formerly(path, note)
+            if kind == "entity":
+                if "formerly" in note.meta:  # few notes were renamed
+                    self._index_formerly(path, note)
+                self._index_citing(path, note)
             self._add_keys(path, note, kind)
 
     @classmethod
@@ -126,16 +132,12 @@ class Vault:
         return note if note is not None and note.kind == "entity" else None
 
     def entity_notes_citing(self, video_id: str) -> list[Note]:
-        return [n for n in self.by_kind("entity") if video_id in as_strings(n.meta.get("videos"))]
+        """The entity notes whose `videos` list it (as of their last `put`), by path."""
+        return [self.notes[path] for path in sorted(self._citing.get(video_id, ()))]
 
     def notes_of(self, video_ids: Iterable[str]) -> dict[str, set[str]]:
-        """Each video's notes: its video note, its channel's, and the entity notes citing
-        it (one pass over the entity notes for all of them)."""
-        found: dict[str, set[str]] = {video_id: set() for video_id in video_ids}
-        for note in self.by_kind("entity"):
-            for video_id in as_strings(note.meta.get("videos")):
-                if video_id in found:
-                    found[video_id].add(note.path)
+        """Each video's notes: its video note, its channel's, and the entity notes citing it."""
+        found = {video_id: set(self._citing.get(video_id, ())) for video_id in video_ids}
         for video_id, paths in found.items():
             video = self.video_note(video_id)
             if video is None:
@@ -185,6 +187,7 @@ class Vault:
         if old is not None:
             self._kinds.get(old.kind, {}).pop(path, None)
         self._index_formerly(path, None)
+        self._index_citing(path, None)
         self._index_keys(path, None)
         self._raw.pop(path, None)
         self._touched.add(path)
@@ -205,7 +208,22 @@ class Vault:
         else:
             self._kinds.setdefault(note.kind, {})[note.path] = note
         self._index_formerly(note.path, note)
+        self._index_citing(note.path, note)
         self._index_keys(note.path, note)
+
+    def _index_citing(self, path: str, note: Note | None) -> None:
+        for video_id in self._cites.pop(path, ()):
+            citing = self._citing[video_id]
+            del citing[path]
+            if not citing:
+                del self._citing[video_id]
+        if note is None or note.kind != "entity":
+            return
+        videos = tuple(dict.fromkeys(as_strings(note.meta.get("videos"))))
+        if videos:
+            self._cites[path] = videos
+            for video_id in videos:
+                self._citing.setdefault(video_id, {})[path] = None
 
     def _index_keys(self, path: str, note: Note | None) -> None:
         slug, video_id = self._keys.pop(path, ("", ""))
