@@ -84,8 +84,12 @@ def scan_citing(vault: Vault, video_id: str) -> list[str]:
     return sorted(n.path for n in entities if video_id in as_strings(n.meta.get("videos")))
 
 
-def test_lookups_follow_puts_deletes_and_restores(tmp_path: Path) -> None:
+@pytest.mark.parametrize("asked_first", [True, False])
+def test_lookups_follow_puts_deletes_and_restores(tmp_path: Path, asked_first: bool) -> None:
+    """`asked_first`: the citing index, built at the first lookup, exists before the edits."""
     vault = Vault(tmp_path, dict(NOTES))
+    if asked_first:
+        assert [n.path for n in vault.entity_notes_citing("vidAAAAAAA1")] == ["entities/ada.md"]
     ada = vault.notes["entities/ada.md"]
     ada.meta["formerly"] = ["lovelace"]  # edited in place, then put, as refactor does
     ada.meta["videos"] = ["vidBBBBBBB2", "vidCCCCCCC3"]

@@ -68,15 +68,15 @@ class Vault:
         self._slugs: dict[str, dict[str, None]] = {}  # slug -> paths, in `notes` order
         self._videos: dict[str, dict[str, None]] = {}  # video id -> video note paths
         self._keys: dict[str, tuple[str, str]] = {}  # path -> (slug, video id) indexed
-        self._citing: dict[str, dict[str, None]] = {}  # video id -> entity notes citing it
+        # video id -> entity notes citing it, built at the first lookup: a run that plans
+        # one video asks it three times, which a pass of 10,000 notes would cost as much.
+        self._citing: dict[str, dict[str, None]] | None = None
         self._cites: dict[str, tuple[str, ...]] = {}  # path -> what it was indexed under
         for path, note in self.notes.items():  # nothing indexed yet: nothing to take out
             kind = note.kind
             self._kinds.setdefault(kind, {})[path] = note
-            if kind == "entity":
-                if "formerly" in note.meta:  # few notes were renamed
-                    self._index_formerly(path, note)
-                self._index_citing(path, note)
+            if kind == "entity" and "formerly" in note.meta:  # few notes were renamed
+                self._index_formerly(path, note)
             self._add_keys(path, note, kind)
 
     @classmethod
@@ -133,11 +133,12 @@ class Vault:
 
     def entity_notes_citing(self, video_id: str) -> list[Note]:
         """The entity notes whose `videos` list it (as of their last `put`), by path."""
-        return [self.notes[path] for path in sorted(self._citing.get(video_id, ()))]
+        return [self.notes[path] for path in sorted(self._citing_index().get(video_id, ()))]
 
     def notes_of(self, video_ids: Iterable[str]) -> dict[str, set[str]]:
         """Each video's notes: its video note, its channel's, and the entity notes citing it."""
-        found = {video_id: set(self._citing.get(video_id, ())) for video_id in video_ids}
+        citing = self._citing_index()
+        found = {video_id: set(citing.get(video_id, ())) for video_id in video_ids}
         for video_id, paths in found.items():
             video = self.video_note(video_id)
             if video is None:
@@ -211,19 +212,30 @@ class Vault:
         self._index_citing(note.path, note)
         self._index_keys(note.path, note)
 
+    def _citing_index(self) -> dict[str, dict[str, None]]:
+        if self._citing is None:
+            self._citing = {}
+            for path, note in self._kinds.get("entity", {}).items():
+                self._add_citing(self._citing, path, note)
+        return self._citing
+
     def _index_citing(self, path: str, note: Note | None) -> None:
+        if self._citing is None:
+            return  # built from the notes as they are, when first asked
         for video_id in self._cites.pop(path, ()):
             citing = self._citing[video_id]
             del citing[path]
             if not citing:
                 del self._citing[video_id]
-        if note is None or note.kind != "entity":
-            return
+        if note is not None and note.kind == "entity":
+            self._add_citing(self._citing, path, note)
+
+    def _add_citing(self, index: dict[str, dict[str, None]], path: str, note: Note) -> None:
         videos = tuple(dict.fromkeys(as_strings(note.meta.get("videos"))))
         if videos:
             self._cites[path] = videos
             for video_id in videos:
-                self._citing.setdefault(video_id, {})[path] = None
+                index.setdefault(video_id, {})[path] = None
 
     def _index_keys(self, path: str, note: Note | None) -> None:
         slug, video_id = self._keys.pop(path, ("", ""))
