@@ -136,8 +136,11 @@ def _notes_after(loaded: Vault, inputs: Mapping[str, VideoInput]) -> set[str]:
             if loaded.entity_note(slug) is None:
                 slug = loaded.redirect(slug) or slug
             yielded.setdefault(slug, set()).add(video_id)
+    # Only a note citing one of `inputs` can go; every other entity note stays.
+    citing = {n.path: n for video_id in inputs for n in loaded.entity_notes_citing(video_id)}
     after = set(yielded)
-    for note in loaded.by_kind("entity"):
+    after.update(n.slug for n in loaded.by_kind("entity") if n.path not in citing)
+    for note in citing.values():
         cited = set(as_strings(note.meta.get("videos")))
         if not cited <= inputs.keys() or note.slug in yielded or not _vanishes(note, cited):
             after.add(note.slug)
