@@ -68,8 +68,8 @@ class Vault:
         self._slugs: dict[str, dict[str, None]] = {}  # slug -> paths, in `notes` order
         self._videos: dict[str, dict[str, None]] = {}  # video id -> video note paths
         self._keys: dict[str, tuple[str, str]] = {}  # path -> (slug, video id) indexed
-        # video id -> entity notes citing it, built at the first lookup: a run that plans
-        # one video asks it three times, which a pass of 10,000 notes would cost as much.
+        # video id -> entity notes citing it, built at the first lookup rather than here:
+        # a run of one video asks only a few times, and a load asks never.
         self._citing: dict[str, dict[str, None]] | None = None
         self._cites: dict[str, tuple[str, ...]] = {}  # path -> what it was indexed under
         for path, note in self.notes.items():  # nothing indexed yet: nothing to take out
