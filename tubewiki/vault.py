@@ -63,20 +63,18 @@ class Vault:
         self._touched: set[str] = set()
         self._raw: dict[str, str] = {}
         self._kinds: dict[str, dict[str, Note]] = {}
-        self._formerly: dict[str, list[str]] = {}  # old slug -> entity notes listing it
-        self._formerly_of: dict[str, tuple[str, ...]] = {}  # path -> what it was indexed under
+        self._formerly = ListIndex("formerly")  # old slug -> entity notes listing it
         self._slugs: dict[str, dict[str, None]] = {}  # slug -> paths, in `notes` order
         self._videos: dict[str, dict[str, None]] = {}  # video id -> video note paths
         self._keys: dict[str, tuple[str, str]] = {}  # path -> (slug, video id) indexed
         # video id -> entity notes citing it, built at the first lookup rather than here:
         # a run of one video asks only a few times, and a load asks never.
-        self._citing: dict[str, dict[str, None]] | None = None
-        self._cites: dict[str, tuple[str, ...]] = {}  # path -> what it was indexed under
+        self._citing: ListIndex | None = None
         for path, note in self.notes.items():  # nothing indexed yet: nothing to take out
             kind = note.kind
             self._kinds.setdefault(kind, {})[path] = note
             if kind == "entity" and "formerly" in note.meta:  # few notes were renamed
-                self._index_formerly(path, note)
+                self._formerly.follow(path, note)
             self._add_keys(path, note, kind)
 
     @classmethod
@@ -133,12 +131,12 @@ class Vault:
 
     def entity_notes_citing(self, video_id: str) -> list[Note]:
         """The entity notes whose `videos` list it (as of their last `put`), by path."""
-        return [self.notes[path] for path in sorted(self._citing_index().get(video_id, ()))]
+        return [self.notes[path] for path in sorted(self._citing_index().get(video_id))]
 
     def notes_of(self, video_ids: Iterable[str]) -> dict[str, set[str]]:
         """Each video's notes: its video note, its channel's, and the entity notes citing it."""
         citing = self._citing_index()
-        found = {video_id: set(citing.get(video_id, ())) for video_id in video_ids}
+        found = {video_id: set(citing.get(video_id)) for video_id in video_ids}
         for video_id, paths in found.items():
             video = self.video_note(video_id)
             if video is None:
@@ -170,7 +168,7 @@ class Vault:
         """The entity note a merged or renamed slug now lives in (as of its last `put`)."""
         paths = [
             p
-            for p in self._formerly.get(slug, ())
+            for p in self._formerly.get(slug)
             if slug in as_strings(self.notes[p].meta.get("formerly"))
         ]
         if len(paths) > 1:  # two notes claim it: the first in `notes` order, as ever
@@ -187,8 +185,9 @@ class Vault:
         old = self.notes.pop(path, None)
         if old is not None:
             self._kinds.get(old.kind, {}).pop(path, None)
-        self._index_formerly(path, None)
-        self._index_citing(path, None)
+        self._formerly.follow(path, None)
+        if self._citing is not None:
+            self._citing.follow(path, None)
         self._index_keys(path, None)
         self._raw.pop(path, None)
         self._touched.add(path)
@@ -208,34 +207,17 @@ class Vault:
                 self._kinds.setdefault(each.kind, {})[path] = each
         else:
             self._kinds.setdefault(note.kind, {})[note.path] = note
-        self._index_formerly(note.path, note)
-        self._index_citing(note.path, note)
+        self._formerly.follow(note.path, note)
+        if self._citing is not None:  # else built from the notes as they are, when asked
+            self._citing.follow(note.path, note)
         self._index_keys(note.path, note)
 
-    def _citing_index(self) -> dict[str, dict[str, None]]:
+    def _citing_index(self) -> ListIndex:
         if self._citing is None:
-            self._citing = {}
+            self._citing = ListIndex("videos")
             for path, note in self._kinds.get("entity", {}).items():
-                self._add_citing(self._citing, path, note)
+                self._citing.follow(path, note)
         return self._citing
-
-    def _index_citing(self, path: str, note: Note | None) -> None:
-        if self._citing is None:
-            return  # built from the notes as they are, when first asked
-        for video_id in self._cites.pop(path, ()):
-            citing = self._citing[video_id]
-            del citing[path]
-            if not citing:
-                del self._citing[video_id]
-        if note is not None and note.kind == "entity":
-            self._add_citing(self._citing, path, note)
-
-    def _add_citing(self, index: dict[str, dict[str, None]], path: str, note: Note) -> None:
-        videos = tuple(dict.fromkeys(as_strings(note.meta.get("videos"))))
-        if videos:
-            self._cites[path] = videos
-            for video_id in videos:
-                index.setdefault(video_id, {})[path] = None
 
     def _index_keys(self, path: str, note: Note | None) -> None:
         slug, video_id = self._keys.pop(path, ("", ""))
@@ -253,17 +235,6 @@ class Vault:
         self._slugs.setdefault(note.slug, {})[path] = None
         if video_id:
             self._videos.setdefault(video_id, {})[path] = None
-
-    def _index_formerly(self, path: str, note: Note | None) -> None:
-        for slug in self._formerly_of.pop(path, ()):
-            self._formerly[slug].remove(path)
-        if note is None or note.kind != "entity":
-            return
-        slugs = tuple(dict.fromkeys(as_strings(note.meta.get("formerly"))))
-        if slugs:
-            self._formerly_of[path] = slugs
-            for slug in slugs:
-                self._formerly.setdefault(slug, []).append(path)
 
     def original(self, path: str) -> str | None:
         """The note's text as it was on disk when the vault was loaded."""
@@ -286,6 +257,34 @@ class Vault:
             if after != before:
                 result.append(NoteChange(path, before, after))
         return result
+
+
+class ListIndex:
+    """Entity notes by each value of one front matter list of theirs (`formerly`,
+    `videos`), as of each note's last `follow`, in the order they were indexed."""
+
+    def __init__(self, key: str) -> None:
+        self.key = key
+        self._paths: dict[str, dict[str, None]] = {}  # value -> paths
+        self._values: dict[str, tuple[str, ...]] = {}  # path -> what it was indexed under
+
+    def get(self, value: str) -> dict[str, None]:
+        return self._paths.get(value, {})
+
+    def follow(self, path: str, note: Note | None) -> None:
+        """Index the note at `path` afresh: `None`, or a note of another kind, leaves it out."""
+        for value in self._values.pop(path, ()):
+            paths = self._paths[value]
+            del paths[path]
+            if not paths:
+                del self._paths[value]
+        if note is None or note.kind != "entity":
+            return
+        values = tuple(dict.fromkeys(as_strings(note.meta.get(self.key))))
+        if values:
+            self._values[path] = values
+            for value in values:
+                self._paths.setdefault(value, {})[path] = None
 
 
 def stamps_after(
