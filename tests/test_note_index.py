@@ -230,3 +230,39 @@ def test_damaged_rows_that_join_into_valid_json_do_not_shift_the_others(
     vault = Vault.load(tmp_vault)
     for rel, text in NOTES.items():
         assert vault.notes[rel].meta == parse_note(rel, text).meta, rel
+
+
+def test_a_load_tells_which_front_matter_changed_since_an_earlier_load(tmp_vault: Path) -> None:
+    (tmp_vault / ".tubewiki").mkdir()
+    write(tmp_vault, NOTES)
+    first = Vault.load(tmp_vault).generation
+    assert first is not None
+    write(tmp_vault, {"entities/ada.md": NOTES["entities/ada.md"].replace("Ada.", "Ada!")})
+    Vault.load(tmp_vault)  # a read-only command in between: the index moves on
+    write(tmp_vault, {"chan/chan.md": "---\ntitle: Renamed\ntubewiki: channel\n---\n"})
+    (tmp_vault / "entities" / "bab.md").unlink()
+    write(tmp_vault, {"entities/new.md": "---\ntitle: New\ntubewiki: entity\n---\n"})
+    second = Vault.load(tmp_vault)
+    # not the body-only edit; "mine/dated.md" has a date, which the index cannot hold
+    changed = {"chan/chan.md", "entities/bab.md", "entities/new.md", "mine/dated.md"}
+    assert second.changed_since(first) == changed | {"mine/plain.md"}
+    assert second.generation is not None
+    assert Vault.load(tmp_vault).changed_since(second.generation) == {
+        "mine/dated.md",
+        "mine/plain.md",
+    }
+
+
+def test_another_index_or_a_race_leaves_the_generation_unknown(tmp_vault: Path) -> None:
+    (tmp_vault / ".tubewiki").mkdir()
+    write(tmp_vault, NOTES)
+    first = Vault.load(tmp_vault).generation
+    assert first is not None
+    (tmp_vault / ".tubewiki" / note_index.INDEX_FILE).unlink()
+    assert Vault.load(tmp_vault).changed_since(first) is None  # a new index: say so
+    # Another load saves between this one's reading the index and its saving it.
+    racing = note_index.FrontMatterIndex(tmp_vault)
+    write(tmp_vault, {"chan/chan.md": "---\ntitle: Renamed\ntubewiki: channel\n---\n"})
+    Vault.load(tmp_vault)
+    racing.save()
+    assert racing.generation is None

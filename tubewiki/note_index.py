@@ -10,6 +10,12 @@ new, since parsed front matter is also cached under the hash of that text.
 Only front matter that JSON gives back exactly is cached (a YAML date, for
 one, is parsed every time); the body is split off as python-frontmatter
 splits it, so a note comes out exactly as `notes.parse_note` makes it.
+
+Each save that changes the index starts a new generation, and each row keeps
+the generation its front matter last changed at, as each vanished note does.
+So whatever a run built from the front matter at one generation (the
+lexicon, `tubewiki.relink`) can be brought up to date from the few notes
+that changed since, rather than from every note again.
 """
 
 from __future__ import annotations
@@ -19,6 +25,7 @@ import hashlib
 import json
 import os
 import sqlite3
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -31,10 +38,13 @@ INDEX_FILE = "index.sqlite"
 Split = tuple[str, str]  # (hash of the front matter text and format, body)
 Stamp = str  # a file's size, mtime, ctime and inode: it changes whenever the file does
 _SEEN: dict[str, tuple[Stamp, str, Split | None]] = {}
+_VERSION = 2  # SQLite's user_version: 2 when rows carry the generation they changed at
 _SCHEMA = (
     "CREATE TABLE IF NOT EXISTS front_matter (sha TEXT PRIMARY KEY, meta TEXT NOT NULL)",
     "CREATE TABLE IF NOT EXISTS notes (path TEXT PRIMARY KEY, stamp TEXT NOT NULL, "
-    "meta TEXT NOT NULL)",
+    "meta TEXT NOT NULL, seq INTEGER NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS gone (path TEXT PRIMARY KEY, seq INTEGER NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS generation (id TEXT NOT NULL, n INTEGER NOT NULL)",
 )
 
 
@@ -48,14 +58,24 @@ class FrontMatterIndex:
         self._decoded: dict[str, object] = {}  # path -> its saved meta, decoded
         self._new: dict[str, str] = {}  # front matter parsed by this load: sha -> meta
         self._now: dict[str, tuple[Stamp, str]] = {}  # what this load found cacheable
+        self._seq: dict[str, int] = {}  # path -> the generation its front matter changed at
+        self._gone: dict[str, int] = {}  # path -> the generation its note vanished at
+        self._unindexed: set[str] = set()  # notes this load parsed but cannot index
+        self._read_at: tuple[str, int] = ("", 0)  # the index and generation the rows are of
+        self._moved: set[str] = set()  # notes whose front matter this load found changed
+        self.generation: str | None = None  # the notes as loaded, once saved: "index:n"
         if self._path.is_file():
             with contextlib.suppress(sqlite3.Error):
                 self._db = _connect(self._path)
+                self._read_at = _generation(self._db)  # read first: a later save bumps it
                 rows = self._db.execute(
-                    "SELECT path, stamp, meta FROM notes "
+                    "SELECT path, stamp, meta, seq FROM notes "
                     "WHERE json_valid(meta) AND json_type(meta) = 'object'"
                 )  # a damaged row is left out: its note is read again, as if new
-                self._stamped = {path: (stamp, meta) for path, stamp, meta in rows}
+                for path, stamp, meta, seq in rows:
+                    self._stamped[path] = (stamp, meta)
+                    self._seq[path] = seq
+                self._gone = dict(self._db.execute("SELECT path, seq FROM gone"))
                 self._decoded = _decode_all({p: meta for p, (_, meta) in self._stamped.items()})
 
     def unchanged(self, path: str, stamp: Stamp) -> dict[str, Any] | None:
@@ -74,6 +94,7 @@ class FrontMatterIndex:
 
         `split` is `read_note`'s split of `text`, `stamp` the stat it was read at."""
         if split is None:
+            self._unindexed.add(path)
             return parse_note(path, text)
         key, body = split
         cached = self._new.get(key) or self._cached(key)
@@ -83,10 +104,13 @@ class FrontMatterIndex:
             note = parse_note(path, text)
             cached = _exact_json(note.meta)
             if cached is None or note.body != body:
+                self._unindexed.add(path)
                 return note
             self._new[key] = cached
         if stamp:
             self._now[path] = (stamp, cached)
+        else:
+            self._unindexed.add(path)
         return note
 
     def _cached(self, key: str) -> str | None:
@@ -98,21 +122,55 @@ class FrontMatterIndex:
         return None
 
     def save(self) -> None:
-        """Record what this load found; a vault without a state folder gets no index."""
+        """Record what this load found; a vault without a state folder gets no index.
+
+        The rows changed here get a new generation. `generation` is set only if
+        no other process saved in between: then every note is as its row says."""
         stale = self._stamped.keys() - self._now.keys()
         fresh = [(p, *v) for p, v in self._now.items() if self._stamped.get(p) != v]
-        if (self._new or stale or fresh) and self._path.parent.is_dir():
+        # Front matter new or changed since it was indexed, gone, or never indexable.
+        self._moved = {p for p, _, meta in fresh if self._stamped.get(p, ("", ""))[1] != meta}
+        self._moved |= stale | self._unindexed
+        if self._path.parent.is_dir():
             with contextlib.suppress(sqlite3.Error):
                 db = self._db or _connect(self._path)
                 with db:
-                    db.executemany(
-                        "INSERT OR IGNORE INTO front_matter VALUES (?, ?)", self._new.items()
-                    )
-                    db.executemany("DELETE FROM notes WHERE path = ?", [(p,) for p in stale])
-                    db.executemany("INSERT OR REPLACE INTO notes VALUES (?, ?, ?)", fresh)
+                    db.execute("BEGIN IMMEDIATE")  # the generation is read and bumped at once
+                    index, now = _generation(db)
+                    intact = (index, now) == self._read_at  # no other save since the read
+                    if self._new or stale or fresh or not index:  # or a new index
+                        index, now = index or uuid.uuid4().hex, now + 1
+                        self._write(db, now, stale, fresh)
+                        db.execute("DELETE FROM generation")
+                        db.execute("INSERT INTO generation VALUES (?, ?)", (index, now))
+                self.generation = f"{index}:{now}" if intact and index else None
         if self._db is not None:
             self._db.close()
         self._db = None
+
+    def _write(
+        self, db: sqlite3.Connection, now: int, stale: set[str], fresh: list[tuple[str, str, str]]
+    ) -> None:
+        db.executemany("INSERT OR IGNORE INTO front_matter VALUES (?, ?)", self._new.items())
+        db.executemany("DELETE FROM notes WHERE path = ?", [(p,) for p in stale])
+        db.executemany("INSERT OR REPLACE INTO gone VALUES (?, ?)", [(p, now) for p in stale])
+        db.executemany(
+            "INSERT OR REPLACE INTO notes VALUES (?, ?, ?, ?)",
+            [(p, st, m, now if p in self._moved else self._seq[p]) for p, st, m in fresh],
+        )
+        db.executemany("DELETE FROM gone WHERE path = ?", [(p,) for p, _, _ in fresh])
+
+    def changed_since(self, generation: str) -> set[str] | None:
+        """The notes whose front matter may differ from what it was at `generation` (an
+        earlier load's): changed or gone since, or never indexable. None when that
+        was another index's, one since deleted, say. Call after `save`."""
+        index, _, n = generation.partition(":")
+        if not n.isdigit() or index != self._read_at[0]:
+            return None
+        since = int(n)
+        found = {p for p, seq in self._seq.items() if seq > since}
+        found.update(p for p, seq in self._gone.items() if seq > since)
+        return found | self._moved
 
 
 def stamp_of(stat: os.stat_result) -> Stamp:
@@ -138,9 +196,19 @@ def read_note(path: str, stamp: Stamp) -> tuple[str, Split | None]:
 
 def _connect(path: Path) -> sqlite3.Connection:
     db = sqlite3.connect(path, timeout=30)
+    if db.execute("PRAGMA user_version").fetchone()[0] != _VERSION:
+        with db:  # an older index: its rows are read again from the notes, once
+            db.execute("DROP TABLE IF EXISTS notes")
+            db.execute(f"PRAGMA user_version = {_VERSION}")
     for statement in _SCHEMA:
         db.execute(statement)
     return db
+
+
+def _generation(db: sqlite3.Connection) -> tuple[str, int]:
+    """The index's own id (made at its first save) and its generation."""
+    row = db.execute("SELECT id, n FROM generation").fetchone()
+    return (str(row[0]), int(row[1])) if row else ("", 0)
 
 
 def split_note(text: str) -> Split | None:

@@ -70,6 +70,7 @@ class Vault:
         # video id -> entity notes citing it, built at the first lookup rather than here:
         # a run of one video asks only a few times, and a load asks never.
         self._citing: ListIndex | None = None
+        self._front_matter: FrontMatterIndex | None = None  # what `load` read the notes from
         for path, note in self.notes.items():  # nothing indexed yet: nothing to take out
             kind = note.kind
             self._kinds.setdefault(kind, {})[path] = note
@@ -98,7 +99,20 @@ class Vault:
         index.save()
         loaded = cls(root, originals, notes)
         loaded.stamps = stamps
+        loaded._front_matter = index
         return loaded
+
+    @property
+    def generation(self) -> str | None:
+        """The note index generation these notes were loaded at, if known for sure."""
+        return self._front_matter.generation if self._front_matter is not None else None
+
+    def changed_since(self, generation: str) -> set[str] | None:
+        """The notes whose front matter may differ from what an earlier load found at
+        `generation`, or vanished since; None when that cannot be told."""
+        if self._front_matter is None:
+            return None
+        return self._front_matter.changed_since(generation)
 
     # lookups -----------------------------------------------------------------
     def slugs(self) -> set[str]:
