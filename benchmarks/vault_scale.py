@@ -28,10 +28,9 @@ from pathlib import Path
 
 from timing import settle
 
-from tubewiki import lexicon
+from tubewiki import relink
 from tubewiki.nlp import load_nlp
 from tubewiki.pipeline import Request, ingest
-from tubewiki.relink import LEXICON_FILE
 from tubewiki.transcript_files import read_transcript_file
 from tubewiki.vault import Vault
 
@@ -95,10 +94,10 @@ def synthesise(vault: Path, n: int, avoid: str = "") -> None:
         (folder / f"{slug}.md").write_text(text, encoding="utf-8")
     (vault / ".tubewiki").mkdir()
     loaded = Vault.load(vault)  # an earlier run's note index
-    entries = lexicon.build(loaded.known_entities(), {})  # and the lexicon it ended with
-    snapshot = vault / ".tubewiki" / LEXICON_FILE
-    snapshot.parent.mkdir(parents=True)
-    snapshot.write_bytes(lexicon.dumps(lexicon.with_notes(entries, set(entries))))
+    ended = relink.prepare(vault, loaded, {}, {}, everything=True)  # and the lexicon it left
+    for rel, data in relink.state_files(ended).items():
+        (vault / ".tubewiki" / rel).parent.mkdir(parents=True, exist_ok=True)
+        (vault / ".tubewiki" / rel).write_bytes(data)
 
 
 def request(video: Path) -> Request:

@@ -172,10 +172,14 @@ class Curation(RuleBasedStateMachine):
             ]
         apply(self.vault, "resolve", review.resolve_edit(rel, take_proposed=theirs))
 
-    @precondition(lambda self: len(self.notes("entity")) >= 2)
+    def mergeable(self) -> list[str]:
+        """The entity notes `refactor.merge` takes: those in `entities/`, by slug."""
+        return [Path(rel).stem for rel in self.notes("entity") if rel.startswith("entities/")]
+
+    @precondition(lambda self: len(self.mergeable()) >= 2)
     @rule(src_at=pick, dst_at=pick)
     def merge(self, src_at: int, dst_at: int) -> None:
-        entities = [Path(rel).stem for rel in self.notes("entity")]
+        entities = self.mergeable()
         src = entities[src_at % len(entities)]
         dst = entities[dst_at % len(entities)]
         if src != dst:

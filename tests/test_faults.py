@@ -28,7 +28,7 @@ import pytest
 from typer.testing import CliRunner, Result
 
 from tests.vaults import DERIVED, check_notes
-from tubewiki import pipeline
+from tubewiki import pipeline, relink
 from tubewiki.cli import app
 from tubewiki.pipeline import Request
 from tubewiki.sanitize import safe_text
@@ -727,7 +727,7 @@ def test_lost_or_damaged_derived_state_is_studied_again(vault: Path, damage: str
     elif damage == "corrupt":
         record.write_text("{not json", "utf-8")
     else:
-        (state / "lexicon" / "vault.json").write_text("[[1, 2", "utf-8")
+        (state / relink.LEXICON_FILE).write_bytes(b"\x80\x05[[1, 2")
     before = notes(vault)
     report = pipeline.ingest(
         Request(VIDEO_A, TRANSCRIPT_A, title=f"Talk {VIDEO_A}", channel=CHANNEL), vault, force=True

@@ -107,6 +107,20 @@ def test_invalid_paths_are_rejected_before_any_write(tmp_path: Path, bad: str) -
     assert txns(tmp_path) == []
 
 
+@pytest.mark.parametrize(
+    "bad",
+    ["lexicon/x.py", "lexicon/x", "lexicon/.json", "lexicon/a.b.json", "other/x.json", "x.pickle"],
+)
+def test_only_named_state_files_may_be_written(tmp_path: Path, bad: str) -> None:
+    make_vault(tmp_path, {"a.md": "a\n"})
+    state = {"lexicon/vault.pickle": b"\x80", "learned/v.json": b"{}", bad: b"x"}
+    with pytest.raises(VaultError, match="not a state file"):
+        commit(tmp_path, {"b.md": "b\n"}, state=state)
+    del state[bad]
+    commit(tmp_path, {"b.md": "b\n"}, state=state)
+    assert (tmp_path / ".tubewiki" / "lexicon" / "vault.pickle").read_bytes() == b"\x80"
+
+
 def test_paths_that_clash_with_folders_are_rejected(tmp_path: Path) -> None:
     make_vault(tmp_path, {"file.md": "f\n", "folder/x.md": "x\n"})
     for writes in ({"file.md/x.md": "y"}, {"folder": "y"}, {"d": "y", "d/x.md": "z"}):

@@ -5,8 +5,21 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from tubewiki import lexicon
 from tubewiki.extract import extract
-from tubewiki.extract.known import known_mentions, occurring, relevant, with_known
+from tubewiki.extract.known import (
+    KnownNames,
+    known_mentions,
+    occurring,
+    relevant,
+    squeeze,
+    squeezed_names,
+    with_known,
+)
 from tubewiki.transcript import timed_text
 from tubewiki.transcript_files import read_transcript_file
 from tubewiki.types import KnownEntity, RawMention
@@ -75,3 +88,50 @@ def test_unused_names_change_nothing(nlp: Language) -> None:
     assert extract(timed, "tstvid00001", known=many, nlp=nlp) == extract(
         timed, "tstvid00001", known=KNOWN, nlp=nlp
     )
+
+
+SPELLING = st.text(alphabet="kaloAL &", max_size=8)
+
+
+@given(forms=st.lists(SPELLING, max_size=30), data=st.data())
+@pytest.mark.parametrize("many", [False, True])
+def test_a_form_occurs_exactly_when_its_squeezed_spelling_is_in_the_text(
+    forms: list[str], data: st.DataObject, many: bool
+) -> None:
+    said = st.sampled_from(forms) if forms else SPELLING  # some forms said, at any place
+    text = ".".join(data.draw(st.lists(st.one_of(SPELLING, said), max_size=6)))
+    if many:  # enough forms to be looked up through the text's places, not each searched
+        forms = forms + [f"Zorv {i} Quel" for i in range(300)]
+    assert occurring(forms, text) == {
+        f for f in forms if squeeze(f) and squeeze(f) in squeeze(text)
+    }
+
+
+NAME = st.lists(st.sampled_from(["Kalo", "Mira", "Tesvu", "Ne", "Dorpha"]), min_size=1, max_size=2)
+
+
+@settings(max_examples=60)
+@given(
+    notes=st.lists(
+        st.tuples(NAME, st.lists(NAME, max_size=2), st.sampled_from(["PERSON", "ORG"])),
+        max_size=12,
+    ),
+    said=st.lists(NAME, max_size=6),
+)
+def test_known_names_find_what_the_whole_list_finds(
+    notes: list[tuple[list[str], list[list[str]], str]], said: list[list[str]]
+) -> None:
+    """`KnownNames.relevant`, through each entry's squeezed names, is `relevant` of the
+    lexicon's entities in `build` order, as a run passed them before."""
+    known = [
+        KnownEntity(f"note_{i}", " ".join(name), label, tuple(" ".join(a) for a in aliases))
+        for i, (name, aliases, label) in enumerate(notes)
+    ]
+    entries = lexicon.build(
+        known, {"vid": (lexicon.Taught("taught", "Mira Ne", "ORG", ("Mira Ne", "MiraNe"), 2),)}
+    )
+    text = "We met " + ", then ".join(" ".join(words) for words in said) + "."
+    squeezed = {slug: squeezed_names(entry) for slug, entry in entries.items()}
+    names = KnownNames(dict(reversed(entries.items())), squeezed)  # in any order: sorted
+    assert names.relevant(text) == relevant([e.known() for e in entries.values()], text)
+    assert list(names) == [e.known() for e in entries.values()]

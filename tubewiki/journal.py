@@ -346,13 +346,16 @@ def _target(vault: Path, op: _Op) -> Path:
 
 
 def _check_state_path(rel: object) -> str:
-    """A state file a commit may write: `FOLDER/NAME.json`, FOLDER one of `STATE_FOLDERS`."""
+    """A state file a commit may write: `FOLDER/NAME.json` or `FOLDER/NAME.pickle`, FOLDER
+    one of `STATE_FOLDERS`."""
     parts = rel.split("/") if isinstance(rel, str) else []
+    name, dot, suffix = parts[-1].rpartition(".") if parts else ("", "", "")
     if (
         len(parts) != 2
         or parts[0] not in STATE_FOLDERS
-        or not parts[1].endswith(".json")
-        or not parts[1][:-5].replace("-", "").replace("_", "").isalnum()
+        or not dot
+        or suffix not in ("json", "pickle")
+        or not name.replace("-", "").replace("_", "").isalnum()
         or not parts[1].isascii()
     ):
         raise VaultError(f"cannot write {rel!r} in the state folder: not a state file")

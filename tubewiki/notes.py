@@ -39,14 +39,14 @@ class Note:
     slug: str = field(default="", init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        self.slug = _slug_of(self.path)
+        self.slug = slug_of(self.path)
 
     @classmethod
     def unread(cls, path: str, meta: dict[str, Any], reader: Callable[[], Note]) -> Note:
         """A note whose front matter is known and whose body `reader` reads when first
         asked for: a run touches a few notes of a big vault, and reads only those."""
         note = object.__new__(cls)
-        note.path, note.meta, note._reader, note.slug = path, meta, reader, _slug_of(path)
+        note.path, note.meta, note._reader, note.slug = path, meta, reader, slug_of(path)
         return note
 
     if not TYPE_CHECKING:  # to the type checker, every field is always there
@@ -73,7 +73,8 @@ class Note:
 _READ_LATER = frozenset({"body", "bom", "crlf", "tail"})
 
 
-def _slug_of(path: str) -> str:
+def slug_of(path: str) -> str:
+    """A note's slug: its file name without ".md"."""
     return path.rsplit("/", 1)[-1].removesuffix(".md")
 
 

@@ -162,21 +162,26 @@ class Vault:
         return found
 
     def known_entities(self) -> list[KnownEntity]:
-        """What the vault teaches the extractor: names and aliases of entity notes."""
-        known = []
+        """What the vault teaches the extractor: names and aliases of entity notes,
+        in path order."""
         notes = self._kinds.get("entity", {})
-        for path in sorted(notes):
-            meta, slug = notes[path].meta, notes[path].slug
-            known.append(
-                KnownEntity(
-                    slug,
-                    str(meta.get("title", slug)),
-                    str(meta.get("type", "ENTITY")),
-                    tuple(as_strings(meta.get("aliases"))),
-                    tuple(as_strings(meta.get("formerly"))),
-                )
-            )
-        return known
+        return [_known(notes[path]) for path in sorted(notes)]
+
+    def known_entity(self, slug: str) -> KnownEntity | None:
+        """The entity note with this slug as `known_entities` has it; of two, the last."""
+        entities = self._kinds.get("entity", {})
+        paths = [p for p in self._slugs.get(slug, ()) if p in entities]
+        return _known(entities[max(paths)]) if paths else None
+
+    def claimed(self, slug: str) -> bool:
+        """Whether an entity note lists the slug as `formerly` (as of its last `put`)."""
+        return bool(self._formerly.get(slug))
+
+    def claims(self) -> dict[str, set[str]]:
+        """Each slug listed as `formerly`, with the entity notes listing it (by slug)."""
+        return {
+            value: {self.notes[p].slug for p in paths} for value, paths in self._formerly.items()
+        }
 
     def redirect(self, slug: str) -> str | None:
         """The entity note a merged or renamed slug now lives in (as of its last `put`)."""
@@ -230,7 +235,8 @@ class Vault:
         if self._citing is None:
             self._citing = ListIndex("videos")
             for path, note in self._kinds.get("entity", {}).items():
-                self._citing.follow(path, note)
+                if "videos" in note.meta:  # not in a note a person made
+                    self._citing.follow(path, note)
         return self._citing
 
     def _index_keys(self, path: str, note: Note | None) -> None:
@@ -285,6 +291,9 @@ class ListIndex:
     def get(self, value: str) -> dict[str, None]:
         return self._paths.get(value, {})
 
+    def items(self) -> Iterable[tuple[str, dict[str, None]]]:
+        return self._paths.items()
+
     def follow(self, path: str, note: Note | None) -> None:
         """Index the note at `path` afresh: `None`, or a note of another kind, leaves it out."""
         for value in self._values.pop(path, ()):
@@ -299,6 +308,17 @@ class ListIndex:
             self._values[path] = values
             for value in values:
                 self._paths.setdefault(value, {})[path] = None
+
+
+def _known(note: Note) -> KnownEntity:
+    meta, slug = note.meta, note.slug
+    return KnownEntity(
+        slug,
+        str(meta.get("title", slug)),
+        str(meta.get("type", "ENTITY")),
+        tuple(as_strings(meta.get("aliases"))),
+        tuple(as_strings(meta.get("formerly"))),
+    )
 
 
 def stamps_after(
