@@ -8,6 +8,11 @@ the entity notes' front matter: the names people added, and the notes they
 merged or renamed (`formerly`). Every video is then extracted against that
 whole lexicon. A note's title and type are the ones most of its videos use,
 unless a person chose others.
+
+Each entry depends only on its own slug's note, the notes that took its slug
+in (`formerly`) and the names the videos teach it, so `update` builds again
+only the entries that can have changed since the lexicon a run kept
+(`Snapshot`), and gives what `build` would.
 """
 
 from __future__ import annotations

@@ -78,16 +78,19 @@ class FrontMatterIndex:
                 self._gone = dict(self._db.execute("SELECT path, seq FROM gone"))
                 self._decoded = _decode_all({p: meta for p, (_, meta) in self._stamped.items()})
 
-    def unchanged(self, path: str, stamp: Stamp) -> dict[str, Any] | None:
-        """The front matter of a note whose file has not changed since it was indexed."""
-        known = self._stamped.get(path)
-        if known is None or known[0] != stamp:
-            return None
-        meta = self._decoded.get(path)
-        if not isinstance(meta, dict):  # damaged: the note is read again, as if new
-            return None
-        self._now[path] = known
-        return meta
+    def unchanged(self, stamps: dict[str, Stamp]) -> dict[str, dict[str, Any]]:
+        """The front matter of each note (path -> stamp) whose file has not changed since
+        it was indexed."""
+        found = {}
+        stamped, decoded, now = self._stamped, self._decoded, self._now
+        for path, stamp in stamps.items():
+            known = stamped.get(path)
+            if known is not None and known[0] == stamp:
+                meta = decoded.get(path)
+                if isinstance(meta, dict):  # else damaged: read again, as if new
+                    now[path] = known
+                    found[path] = meta
+        return found
 
     def parse(self, path: str, text: str, split: Split | None, stamp: Stamp = "") -> Note:
         """`parse_note(path, text)`, with the YAML parse skipped when it is cached.

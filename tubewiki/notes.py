@@ -34,7 +34,9 @@ class Note:
     bom: bool = False  # the file started with a UTF-8 byte order mark
     crlf: bool = False  # the file's lines end in CRLF
     tail: str = "\n"  # the whitespace that ends the file, kept as the person left it
-    _reader: Callable[[], Note] | None = field(default=None, init=False, repr=False, compare=False)
+    _reader: Callable[[str], Note] | None = field(
+        default=None, init=False, repr=False, compare=False
+    )
     # The file name without ".md", asked for several times a note a run: kept, not cut again.
     slug: str = field(default="", init=False, repr=False, compare=False)
 
@@ -42,9 +44,10 @@ class Note:
         self.slug = slug_of(self.path)
 
     @classmethod
-    def unread(cls, path: str, meta: dict[str, Any], reader: Callable[[], Note]) -> Note:
-        """A note whose front matter is known and whose body `reader` reads when first
-        asked for: a run touches a few notes of a big vault, and reads only those."""
+    def unread(cls, path: str, meta: dict[str, Any], reader: Callable[[str], Note]) -> Note:
+        """A note whose front matter is known and whose body `reader` reads (given the
+        path) when first asked for: a run touches a few notes of a big vault, and reads
+        only those."""
         note = object.__new__(cls)
         note.path, note.meta, note._reader, note.slug = path, meta, reader, slug_of(path)
         return note
@@ -56,7 +59,7 @@ class Note:
             reader = object.__getattribute__(self, "_reader")
             if name not in _READ_LATER or reader is None:
                 raise AttributeError(name)
-            read = reader()
+            read = reader(self.path)
             self._reader = None
             for field_name in _READ_LATER:  # what was set meanwhile is newer than the file
                 try:

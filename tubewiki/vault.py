@@ -89,8 +89,10 @@ class Vault:
         stamps: dict[str, Stamp] = {}
         index = FrontMatterIndex(root)
         for rel, stat in note_files(root) if root.is_dir() else ():
-            stamps[rel] = stamp = stamp_of(stat)
-            meta = index.unchanged(rel, stamp)
+            stamps[rel] = stamp_of(stat)
+        unchanged = index.unchanged(stamps)
+        for rel, stamp in stamps.items():
+            meta = unchanged.get(rel)
             if meta is not None:
                 notes[rel] = originals.unread(rel, stamp, meta)
             else:
@@ -395,18 +397,18 @@ class Originals:
     def unread(self, rel: str, stamp: Stamp, meta: dict[str, Any]) -> Note:
         """The note with its indexed front matter; its body is read when first used."""
         self._unread[rel] = stamp
+        return Note.unread(rel, meta, self._body)
 
-        def body() -> Note:
-            if rel in self._unread:
-                text, split = self._read_unread(rel)
-            else:  # `get` read it already, for a diff
-                text = self.read[rel]
-                split = split_note(text)
-            if split is None:  # not for a note the index holds; but never guess
-                return parse_note(rel, text)
-            return Note(path=rel, meta=meta, body=split[1])
-
-        return Note.unread(rel, meta, body)
+    def _body(self, rel: str) -> Note:
+        """A note left unread at load, read now: its body, BOM, line ends and tail."""
+        if rel in self._unread:
+            text, split = self._read_unread(rel)
+        else:  # `get` read it already, for a diff
+            text = self.read[rel]
+            split = split_note(text)
+        if split is None:  # not for a note the index holds; but never guess
+            return parse_note(rel, text)
+        return Note(path=rel, body=split[1])
 
     def _read_unread(self, rel: str) -> tuple[str, Split | None]:
         """Read a note left unread at load, refusing it if its file changed since."""
