@@ -242,16 +242,22 @@ class Curation(RuleBasedStateMachine):
             shutil.rmtree(self.root, ignore_errors=True)
 
 
-def test_curation_never_loses_a_persons_words(nlp: object) -> None:
+def run_seeded(machine: type[RuleBasedStateMachine], examples: int) -> None:
+    """Run `machine` for `examples` examples from a seed it prints, so a failure can be
+    replayed with TUBEWIKI_STATEFUL_SEED."""
     chosen = int(os.environ.get("TUBEWIKI_STATEFUL_SEED") or secrets.randbelow(2**32))
     print(f"stateful seed {chosen}: replay with TUBEWIKI_STATEFUL_SEED={chosen}")
     run_state_machine_as_test(
-        seed(chosen)(Curation),
+        seed(chosen)(machine),
         settings=settings(
-            max_examples=EXAMPLES,
+            max_examples=examples,
             stateful_step_count=STEPS,
             deadline=None,
             print_blob=True,
             suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
         ),
     )
+
+
+def test_curation_never_loses_a_persons_words(nlp: object) -> None:
+    run_seeded(Curation, EXAMPLES)

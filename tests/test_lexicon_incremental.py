@@ -22,16 +22,14 @@ runs more examples (default 12); TUBEWIKI_STATEFUL_SEED=N replays one run.
 from __future__ import annotations
 
 import os
-import secrets
 import shutil
 from pathlib import Path
 from unittest import mock
 
-from hypothesis import HealthCheck, seed, settings
 from hypothesis import strategies as st
-from hypothesis.stateful import invariant, precondition, rule, run_state_machine_as_test
+from hypothesis.stateful import invariant, precondition, rule
 
-from tests.test_curation_stateful import STEPS, Curation, pick
+from tests.test_curation_stateful import Curation, pick, run_seeded
 from tubewiki import relink
 from tubewiki.note_index import INDEX_FILE
 from tubewiki.notes import dump_note, parse_note
@@ -122,7 +120,7 @@ class Lexicon(Curation):
         assert (kept.linkable, kept.refresh) == (full.linkable, full.refresh)
         assert (kept.kept.records, kept.kept.claims) == (full.kept.records, full.kept.claims)
 
-    def no_link_dangles(self) -> None:  # type: ignore[override]
+    def no_link_dangles(self) -> None:
         """Not checked here: a note deleted by hand leaves links to it until the next run."""
 
     def teardown(self) -> None:
@@ -132,15 +130,4 @@ class Lexicon(Curation):
 
 
 def test_a_run_ends_with_the_lexicon_a_full_build_gives(nlp: object) -> None:
-    chosen = int(os.environ.get("TUBEWIKI_STATEFUL_SEED") or secrets.randbelow(2**32))
-    print(f"stateful seed {chosen}: replay with TUBEWIKI_STATEFUL_SEED={chosen}")
-    run_state_machine_as_test(
-        seed(chosen)(Lexicon),
-        settings=settings(
-            max_examples=EXAMPLES,
-            stateful_step_count=STEPS,
-            deadline=None,
-            print_blob=True,
-            suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
-        ),
-    )
+    run_seeded(Lexicon, EXAMPLES)
