@@ -84,7 +84,8 @@ def prepare(
             stored = fresh[video_id].taught
         records[video_id] = stored
     snapshot = None if everything else _snapshot(vault)
-    entries, squeezed, changed = _lexicon(loaded, records, snapshot)
+    claims = {slug: tuple(sorted(by)) for slug, by in loaded.claims().items()}
+    entries, squeezed, changed = _lexicon(loaded, records, claims, snapshot)
     old = snapshot.lexicon if snapshot is not None else None
     if old is None:
         todo = set(ids)
@@ -118,7 +119,6 @@ def prepare(
         names = lexicon.forms_of(entries.get(s) or old.get(s) for s in flipped)
         inputs.update(extract(videos_saying(vault, ids - set(inputs), names)))
     ending = lexicon.with_notes(entries, linkable, among=flipped)  # the rest say `current`
-    claims = {slug: tuple(sorted(by)) for slug, by in loaded.claims().items()}
     return RunPlan(
         inputs=inputs,
         lexicon=ending,
@@ -138,16 +138,20 @@ def state_files(plan: RunPlan) -> dict[str, bytes]:
 
 
 def _lexicon(
-    loaded: Vault, records: Mapping[str, tuple[Taught, ...]], old: Snapshot | None
+    loaded: Vault,
+    records: Mapping[str, tuple[Taught, ...]],
+    claims: Mapping[str, tuple[str, ...]],
+    old: Snapshot | None,
 ) -> tuple[Lexicon, dict[str, tuple[str, ...]], set[str]]:
     """The lexicon of the loaded vault and the videos' `records`, each entry's squeezed
-    names, and the slugs whose entry is not the last run's (`old`).
+    names, and the slugs whose entry is not the last run's (`old`); `claims` are the
+    vault's `formerly` claims (`Vault.claims`).
 
     Only the entries that can differ from `old`'s are built again (`_dirty`):
     at 10,000 notes, a run that changes a few builds a few. Without a snapshot
     to start from, or when it cannot tell what changed since, it builds all.
     """
-    slugs = _dirty(loaded, records, old) if old is not None else None
+    slugs = _dirty(loaded, records, claims, old) if old is not None else None
     if old is None or slugs is None:
         entries = lexicon.build(loaded.known_entities(), records)
         squeezed = {slug: squeezed_names(entry) for slug, entry in entries.items()}
@@ -163,7 +167,10 @@ def _lexicon(
 
 
 def _dirty(
-    loaded: Vault, records: Mapping[str, tuple[Taught, ...]], old: Snapshot
+    loaded: Vault,
+    records: Mapping[str, tuple[Taught, ...]],
+    claims: Mapping[str, tuple[str, ...]],
+    old: Snapshot,
 ) -> set[str] | None:
     """The slugs whose entry can differ from `old`'s, or None when that cannot be told.
 
@@ -182,8 +189,8 @@ def _dirty(
         if before != now:
             slugs.update(t.slug for t in (*before, *now))
     links: dict[str, set[str]] = {}  # slug -> the slugs it claims or is claimed by
-    for claims in (old.claims, loaded.claims()):
-        for claimed, by in claims.items():
+    for each in (old.claims, claims):
+        for claimed, by in each.items():
             for slug in by:
                 links.setdefault(claimed, set()).add(slug)
                 links.setdefault(slug, set()).add(claimed)
