@@ -92,7 +92,7 @@ class FrontMatterIndex:
                     found[path] = meta
         return found
 
-    def parse(self, path: str, text: str, split: Split | None, stamp: Stamp = "") -> Note:
+    def parse(self, path: str, text: str, split: Split | None, stamp: Stamp) -> Note:
         """`parse_note(path, text)`, with the YAML parse skipped when it is cached.
 
         `split` is `read_note`'s split of `text`, `stamp` the stat it was read at."""
@@ -110,10 +110,7 @@ class FrontMatterIndex:
                 self._unindexed.add(path)
                 return note
             self._new[key] = cached
-        if stamp:
-            self._now[path] = (stamp, cached)
-        else:
-            self._unindexed.add(path)
+        self._now[path] = (stamp, cached)
         return note
 
     def _cached(self, key: str) -> str | None:
