@@ -786,3 +786,31 @@ def test_hostile_caption_text_is_made_safe(tmp_path: Path, plain_ingest: None) -
     for path, data in notes(vault).items():
         assert not HOSTILE.search(data.decode("utf-8")), path
     check_notes(vault)
+
+
+def test_prefect_s_report_of_a_dead_send_queue_is_silenced_and_nothing_else() -> None:
+    """When the temporary server is gone before Prefect's events are sent, Prefect logs
+    "Service 'EventsWorker' failed with N pending items" at exit: after our one-line
+    error, that line is noise. Any other error of Prefect's still shows."""
+    import logging
+
+    from tubewiki.cli_common import _quiet_prefect
+
+    _quiet_prefect()
+    _quiet_prefect()  # every failing command calls it: one filter, however often
+    services = logging.getLogger("prefect._internal.concurrency")
+    seen: list[str] = []
+    handler = logging.Handler(logging.ERROR)
+    handler.emit = lambda record: seen.append(record.getMessage())  # type: ignore[method-assign]
+    services.addHandler(handler)
+    try:
+        for service in ("EventsWorker", "APILogWorker", "SomeOtherService"):
+            services.error("Service %r failed with %s pending items.", service, 10)
+        services.error("the event loop thread crashed")
+    finally:
+        services.removeHandler(handler)
+    assert seen == [
+        "Service 'SomeOtherService' failed with 10 pending items.",
+        "the event loop thread crashed",
+    ]
+    assert len(services.filters) == 1

@@ -137,11 +137,32 @@ def user_error(exc: BaseException) -> TubewikiError:
     )
 
 
+_PREFECT_QUEUES = ("EventsWorker", "APILogWorker")  # what Prefect sends its server
+
+
 def _quiet_prefect() -> None:
-    """Silence Prefect's exit-time "EventsWorker - Still processing items" warnings,
-    which would otherwise follow our one-line error."""
-    for name in ("EventsWorker", "APILogWorker"):
+    """Silence what Prefect says at exit about the events and logs it could not send,
+    which would otherwise follow our one-line error: its queues' "Still processing
+    items" warnings, and "Service 'EventsWorker' failed with N pending items" when
+    the temporary server is gone first. Other errors of Prefect's still show."""
+    for name in _PREFECT_QUEUES:
         logging.getLogger(name).setLevel(logging.ERROR)
+    services = logging.getLogger("prefect._internal.concurrency")
+    if not any(isinstance(f, _UnsentQueue) for f in services.filters):
+        services.addFilter(_UnsentQueue())
+
+
+class _UnsentQueue(logging.Filter):
+    """Drops Prefect's report that one of its send queues died with items in it."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        args = record.args
+        return not (
+            record.msg == "Service %r failed with %s pending items."
+            and isinstance(args, tuple)
+            and bool(args)
+            and args[0] in _PREFECT_QUEUES
+        )
 
 
 @contextmanager
