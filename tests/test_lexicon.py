@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import pickle
 from dataclasses import replace
 from typing import Any
+
+import pytest
 
 from tubewiki.extract.known import squeezed_names
 from tubewiki.lexicon import (
@@ -85,6 +88,7 @@ def test_changes_are_found_by_slug_and_survive_a_round_trip() -> None:
     squeezed = {slug: squeezed_names(entry) for slug, entry in new.items()}
     kept = Snapshot(new, squeezed, "index:7", dict(RECORDS), {"nvidia": ("green_team",)}, ("gpu",))
     assert loads(dumps(kept)) == kept
+    assert {type(e) for e in loads(dumps(kept)).lexicon.values()} == {Entry}  # not bare tuples
     # equal snapshots give equal bytes, whichever of their strings are one object
     twin = replace(
         kept,
@@ -93,3 +97,17 @@ def test_changes_are_found_by_slug_and_survive_a_round_trip() -> None:
     )
     assert twin == kept and dumps(twin) == dumps(kept)
     assert squeezed["nvidia"] == ("nvidia", "nvidia's")
+
+
+def test_a_damaged_or_older_snapshot_is_refused_not_half_read() -> None:
+    """`relink` then builds the lexicon from every note and video, as with none."""
+    lexicon = build([], RECORDS)
+    squeezed = {slug: squeezed_names(entry) for slug, entry in lexicon.items()}
+    data = pickle.loads(dumps(Snapshot(lexicon, squeezed, None, dict(RECORDS), {})))
+    older = {k: v for k, v in data.items() if k not in ("slugs", "squeezed")}
+    older["entries"] = [(*e, squeezed[e[0]]) for e in data["entries"]]  # one tuple an entry
+    short = {**data, "entries": [e[:5] for e in data["entries"]]}
+    unequal = {**data, "squeezed": data["squeezed"][1:]}
+    for damaged in (older, short, unequal):
+        with pytest.raises((KeyError, ValueError)):
+            loads(pickle.dumps(damaged))
