@@ -124,7 +124,7 @@ def test_lookups_follow_puts_deletes_and_restores(tmp_path: Path, asked_first: b
 
 
 def test_notes_are_listed_as_rglob_lists_them(tmp_vault: Path) -> None:
-    from tubewiki.vault import note_files
+    from tubewiki.vault import note_stamps
 
     for rel in ("a/b.md", "a.b/c.md", "a-b.md", ".hid/h.md", "Z.md", "x/.tubewiki/n.md"):
         write(tmp_vault, {rel: "text"})
@@ -137,7 +137,7 @@ def test_notes_are_listed_as_rglob_lists_them(tmp_vault: Path) -> None:
         for p in sorted(tmp_vault.rglob("*.md"))
         if p.is_file() and p.relative_to(tmp_vault).parts[0] != ".tubewiki"
     ]
-    assert [rel for rel, _ in note_files(tmp_vault)] == expected
+    assert list(note_stamps(tmp_vault)) == expected
 
 
 def test_a_second_load_reads_no_unchanged_note_until_the_run_uses_it(
@@ -205,15 +205,15 @@ def test_a_damaged_index_row_is_read_from_the_note_again(tmp_vault: Path) -> Non
     vault = Vault.load(tmp_vault)
     assert vault.notes["entities/ada.md"].meta["title"] == "Ada"
     assert vault.notes["entities/bab.md"].meta["formerly"] == ["charles"]
-    assert Vault.load(tmp_vault).notes["entities/ada.md"].meta["title"] == "Ada"  # mended
+    assert Vault.load(tmp_vault).notes["entities/ada.md"].meta["title"] == "Ada"  # again
 
 
 def test_damaged_rows_that_join_into_valid_json_do_not_shift_the_others(
     tmp_vault: Path,
 ) -> None:
-    """The index decodes all rows in one call; rows that are each damaged but read as
-    JSON together (one split in two, two joined in one) must not give a note another
-    note's front matter."""
+    """Each row's front matter is decoded alone, when its note is asked for: rows that
+    are each damaged but would read as JSON together (one split in two, two joined in
+    one) must not give a note another note's front matter."""
     import sqlite3
 
     (tmp_vault / ".tubewiki").mkdir()
@@ -266,3 +266,49 @@ def test_another_index_or_a_race_leaves_the_generation_unknown(tmp_vault: Path) 
     Vault.load(tmp_vault)
     racing.save()
     assert racing.generation is None
+
+
+def test_a_loaded_vault_dies_with_its_last_reference(tmp_vault: Path) -> None:
+    """A run drops its vault before the paused collector resumes (`pipeline.apply`):
+    a reference cycle would leave 10,000 notes for the collector to walk instead."""
+    import gc
+    import weakref
+
+    (tmp_vault / ".tubewiki").mkdir()
+    write(tmp_vault, NOTES)
+    Vault.load(tmp_vault)
+    vault = Vault.load(tmp_vault)
+    assert vault.notes["entities/ada.md"].body == "Ada."  # a made note, with its reader
+    assert vault.entity_notes_citing("vidAAAAAAA1")
+    gone = weakref.ref(vault)
+    gc.disable()
+    try:
+        del vault
+        assert gone() is None
+    finally:
+        gc.enable()
+
+
+def test_an_index_an_older_tubewiki_left_is_read_again_from_the_notes(tmp_vault: Path) -> None:
+    """Its rows lack the lookup keys: none is trusted, even one whose stamp still matches."""
+    import sqlite3
+
+    from tubewiki.vault import note_stamps
+
+    (tmp_vault / ".tubewiki").mkdir()
+    write(tmp_vault, NOTES)
+    stamp = note_stamps(tmp_vault)["entities/ada.md"]
+    db = sqlite3.connect(tmp_vault / ".tubewiki" / note_index.INDEX_FILE)
+    with db:
+        db.execute("CREATE TABLE notes (path TEXT PRIMARY KEY, stamp TEXT, meta TEXT, seq INT)")
+        db.execute(
+            "INSERT INTO notes VALUES ('entities/ada.md', ?, '{\"title\": \"Old\"}', 1)", (stamp,)
+        )
+        db.execute("CREATE TABLE generation (id TEXT NOT NULL, n INTEGER NOT NULL)")
+        db.execute("INSERT INTO generation VALUES ('older', 1)")
+        db.execute("PRAGMA user_version = 2")
+    db.close()
+    vault = Vault.load(tmp_vault)
+    for rel, text in NOTES.items():
+        assert vault.notes[rel].meta == parse_note(rel, text).meta, rel
+    assert vault.changed_since("older:1") == set(NOTES)  # every note's front matter is new

@@ -11,6 +11,11 @@ Only front matter that JSON gives back exactly is cached (a YAML date, for
 one, is parsed every time); the body is split off as python-frontmatter
 splits it, so a note comes out exactly as `notes.parse_note` makes it.
 
+Beside the front matter each row keeps what a vault looks the note up by
+(`notes.index_keys`), so a load indexes 10,000 notes without decoding their
+front matter: a note's is decoded when the run first asks for the note
+(`vault.NoteMap`), and a row whose JSON is damaged sends it to the note itself.
+
 Each save that changes the index starts a new generation, and each row keeps
 the generation its front matter last changed at, as each vanished note does.
 So whatever a run built from the front matter at one generation (the
@@ -32,17 +37,21 @@ from typing import Any
 import frontmatter
 
 from tubewiki.journal import STATE_DIR
-from tubewiki.notes import BOM, Note, parse_note
+from tubewiki.notes import BOM, Note, index_keys, parse_note
 
 INDEX_FILE = "index.sqlite"
 Split = tuple[str, str]  # (hash of the front matter text and format, body)
 Stamp = str  # a file's size, mtime, ctime and inode: it changes whenever the file does
+# A note's row: path, stamp, front matter (JSON), then its `notes.index_keys` (kind,
+# video id, `formerly` and `videos` as JSON or None), then the generation it changed at.
+Row = tuple[str, Stamp, str, str, str, str | None, str | None, int]
 _SEEN: dict[str, tuple[Stamp, str, Split | None]] = {}
-_VERSION = 2  # SQLite's user_version: 2 when rows carry the generation they changed at
+_VERSION = 3  # SQLite's user_version: 3 when rows carry their lookup keys
 _SCHEMA = (
     "CREATE TABLE IF NOT EXISTS front_matter (sha TEXT PRIMARY KEY, meta TEXT NOT NULL)",
     "CREATE TABLE IF NOT EXISTS notes (path TEXT PRIMARY KEY, stamp TEXT NOT NULL, "
-    "meta TEXT NOT NULL, seq INTEGER NOT NULL)",
+    "meta TEXT NOT NULL, kind TEXT NOT NULL, video TEXT NOT NULL, formerly TEXT, "
+    "videos TEXT, seq INTEGER NOT NULL)",
     "CREATE TABLE IF NOT EXISTS gone (path TEXT PRIMARY KEY, seq INTEGER NOT NULL)",
     "CREATE TABLE IF NOT EXISTS generation (id TEXT NOT NULL, n INTEGER NOT NULL)",
 )
@@ -54,11 +63,9 @@ class FrontMatterIndex:
     def __init__(self, vault: Path) -> None:
         self._path = vault / STATE_DIR / INDEX_FILE
         self._db: sqlite3.Connection | None = None
-        self._stamped: dict[str, tuple[Stamp, str]] = {}  # path -> (stamp, meta), as saved
-        self._decoded: dict[str, object] = {}  # path -> its saved meta, decoded
+        self._stamped: dict[str, Row] = {}  # path -> its row, as saved
         self._new: dict[str, str] = {}  # front matter parsed by this load: sha -> meta
-        self._now: dict[str, tuple[Stamp, str]] = {}  # what this load found cacheable
-        self._seq: dict[str, int] = {}  # path -> the generation its front matter changed at
+        self._now: dict[str, Row] = {}  # what this load found cacheable
         self._gone: dict[str, int] = {}  # path -> the generation its note vanished at
         self._unindexed: set[str] = set()  # notes this load parsed but cannot index
         self._read_at: tuple[str, int] = ("", 0)  # the index and generation the rows are of
@@ -69,27 +76,21 @@ class FrontMatterIndex:
                 self._db = _connect(self._path)
                 self._read_at = _generation(self._db)  # read first: a later save bumps it
                 rows = self._db.execute(
-                    "SELECT path, stamp, meta, seq FROM notes "
-                    "WHERE json_valid(meta) AND json_type(meta) = 'object'"
-                )  # a damaged row is left out: its note is read again, as if new
-                for path, stamp, meta, seq in rows:
-                    self._stamped[path] = (stamp, meta)
-                    self._seq[path] = seq
+                    "SELECT path, stamp, meta, kind, video, formerly, videos, seq FROM notes"
+                )
+                self._stamped = {row[0]: row for row in rows}
                 self._gone = dict(self._db.execute("SELECT path, seq FROM gone"))
-                self._decoded = _decode_all({p: meta for p, (_, meta) in self._stamped.items()})
 
-    def unchanged(self, stamps: dict[str, Stamp]) -> dict[str, dict[str, Any]]:
-        """The front matter of each note (path -> stamp) whose file has not changed since
-        it was indexed."""
+    def unchanged(self, stamps: dict[str, Stamp]) -> dict[str, Row]:
+        """The row of each note (path -> stamp) whose file has not changed since it was
+        indexed. Its front matter is still JSON text: `decoded` decodes it."""
+        stamped = self._stamped
         found = {}
-        stamped, decoded, now = self._stamped, self._decoded, self._now
         for path, stamp in stamps.items():
-            known = stamped.get(path)
-            if known is not None and known[0] == stamp:
-                meta = decoded.get(path)
-                if isinstance(meta, dict):  # else damaged: read again, as if new
-                    now[path] = known
-                    found[path] = meta
+            row = stamped.get(path)
+            if row is not None and row[1] == stamp:
+                found[path] = row
+        self._now.update(found)
         return found
 
     def parse(self, path: str, text: str, split: Split | None, stamp: Stamp) -> Note:
@@ -110,7 +111,7 @@ class FrontMatterIndex:
                 self._unindexed.add(path)
                 return note
             self._new[key] = cached
-        self._now[path] = (stamp, cached)
+        self._now[path] = (path, stamp, cached, *index_keys(note.meta), 0)
         return note
 
     def _cached(self, key: str) -> str | None:
@@ -127,9 +128,9 @@ class FrontMatterIndex:
         The rows changed here get a new generation. `generation` is set only if
         no other process saved in between: then every note is as its row says."""
         stale = self._stamped.keys() - self._now.keys()
-        fresh = [(p, *v) for p, v in self._now.items() if self._stamped.get(p) != v]
+        fresh = [row for p, row in self._now.items() if self._stamped.get(p) is not row]
         # Front matter new or changed since it was indexed, gone, or never indexable.
-        self._moved = {p for p, _, meta in fresh if self._stamped.get(p, ("", ""))[1] != meta}
+        self._moved = {row[0] for row in fresh if _meta(self._stamped.get(row[0])) != row[2]}
         self._moved |= stale | self._unindexed
         if self._path.parent.is_dir():
             with contextlib.suppress(sqlite3.Error):
@@ -148,17 +149,15 @@ class FrontMatterIndex:
             self._db.close()
         self._db = None
 
-    def _write(
-        self, db: sqlite3.Connection, now: int, stale: set[str], fresh: list[tuple[str, str, str]]
-    ) -> None:
+    def _write(self, db: sqlite3.Connection, now: int, stale: set[str], fresh: list[Row]) -> None:
         db.executemany("INSERT OR IGNORE INTO front_matter VALUES (?, ?)", self._new.items())
         db.executemany("DELETE FROM notes WHERE path = ?", [(p,) for p in stale])
         db.executemany("INSERT OR REPLACE INTO gone VALUES (?, ?)", [(p, now) for p in stale])
         db.executemany(
-            "INSERT OR REPLACE INTO notes VALUES (?, ?, ?, ?)",
-            [(p, st, m, now if p in self._moved else self._seq[p]) for p, st, m in fresh],
+            "INSERT OR REPLACE INTO notes VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            [(*r[:7], now if r[0] in self._moved else self._stamped[r[0]][7]) for r in fresh],
         )
-        db.executemany("DELETE FROM gone WHERE path = ?", [(p,) for p, _, _ in fresh])
+        db.executemany("DELETE FROM gone WHERE path = ?", [(r[0],) for r in fresh])
 
     def changed_since(self, generation: str) -> set[str] | None:
         """The notes whose front matter may differ from what it was at `generation` (an
@@ -168,7 +167,7 @@ class FrontMatterIndex:
         if not n.isdigit() or index != self._read_at[0]:
             return None
         since = int(n)
-        found = {p for p, seq in self._seq.items() if seq > since}
+        found = {p for p, row in self._stamped.items() if row[7] > since}
         found.update(p for p, seq in self._gone.items() if seq > since)
         return found | self._moved
 
@@ -231,22 +230,17 @@ def split_note(text: str) -> Split | None:
     return key, body.strip()
 
 
-def _decode_all(texts: dict[str, str]) -> dict[str, object]:
-    """Each JSON text decoded, in one call of json's C decoder for the lot (at 10,000
-    notes, a call each was a tenth of a second). SQLite's `json_valid` vouched for each
-    text as one JSON value, so the list holds one value per text; should Python's
-    decoder still refuse one, each is decoded alone."""
+def decoded(row: Row) -> dict[str, Any] | None:
+    """A row's front matter; None if its JSON is damaged (the note must be read)."""
     try:
-        values = json.loads("[" + ",".join(texts.values()) + "]")
-        if len(values) == len(texts):
-            return dict(zip(texts, values, strict=True))
+        meta = json.loads(row[2])
     except ValueError:
-        pass
-    decoded: dict[str, object] = {}
-    for path, text in texts.items():
-        with contextlib.suppress(ValueError):
-            decoded[path] = json.loads(text)
-    return decoded
+        return None
+    return meta if isinstance(meta, dict) else None
+
+
+def _meta(row: Row | None) -> str | None:
+    return row[2] if row is not None else None
 
 
 def _exact_json(meta: dict[str, Any]) -> str | None:

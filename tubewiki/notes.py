@@ -13,6 +13,7 @@ outside tubewiki's markers stay exactly as they were.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -74,6 +75,38 @@ class Note:
 
 
 _READ_LATER = frozenset({"body", "bom", "crlf", "tail"})
+
+
+def index_keys(meta: dict[str, Any]) -> tuple[str, str, str | None, str | None]:
+    """What a vault looks a note up by, as the note index keeps it beside the front
+    matter: its kind, its video id (a video note's), and an entity note's `formerly`
+    and `videos` lists as JSON (None when empty), so a load finds them undecoded."""
+    kind = str(meta.get(GENERATOR_KEY, ""))
+    if kind == "video":
+        return kind, str(meta.get("videoId", "")), None, None
+    if kind != "entity":
+        return kind, "", None, None
+    formerly, videos = (list(dict.fromkeys(as_strings(meta.get(k)))) for k in _LISTED)
+    return kind, "", _json_or_none(formerly), _json_or_none(videos)
+
+
+_LISTED = ("formerly", "videos")
+
+
+def _json_or_none(values: list[str]) -> str | None:
+    return json.dumps(values, ensure_ascii=False) if values else None
+
+
+def as_strings(value: object) -> list[str]:
+    """A front matter list as strings; a person may have typed one bare value."""
+    if value is None:
+        return []
+    if isinstance(value, list):
+        return [str(v) for v in value if isinstance(v, _SCALARS)]
+    return [str(value)] if isinstance(value, _SCALARS) else []
+
+
+_SCALARS = (str, int, float)  # a tuple: `isinstance` takes it faster than a union
 
 
 def slug_of(path: str) -> str:

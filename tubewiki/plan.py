@@ -91,7 +91,7 @@ def plan_video(
     taken |= {channel.slug, video.slug}
     slugs = {e.slug: _entity_slug(vault, e.slug, taken) for e in ex.entities}
     if linkable is None:
-        linkable = set(slugs.values()) | {n.slug for n in vault.by_kind("entity")}
+        linkable = set(slugs.values()) | vault.slugs_of("entity")
     reports: list[SectionReport] = []
 
     def claims(items: Iterable[Claim], self_slug: str = "") -> list[str]:

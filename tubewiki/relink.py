@@ -112,7 +112,7 @@ def prepare(
         }
 
     inputs = extract(todo)
-    current = {n.slug for n in loaded.by_kind("entity")}
+    current = loaded.slugs_of("entity")
     linkable = _notes_after(loaded, inputs)
     flipped = linkable ^ current
     if flipped and old is not None:  # links to a note made or gone: re-plan who says it
@@ -210,7 +210,7 @@ def _notes_after(loaded: Vault, inputs: Mapping[str, VideoInput]) -> set[str]:
     # Only a note citing one of `inputs` can go; every other entity note stays.
     citing = {n.path: n for video_id in inputs for n in loaded.entity_notes_citing(video_id)}
     after = set(yielded)
-    after.update(n.slug for n in loaded.by_kind("entity") if n.path not in citing)
+    after.update(loaded.slugs_of("entity", besides=citing))
     for note in citing.values():
         cited = set(as_strings(note.meta.get("videos")))
         if not cited <= inputs.keys() or note.slug in yielded or not _vanishes(note, cited):

@@ -20,7 +20,7 @@ import hashlib
 import importlib.metadata
 import json
 import os
-from collections.abc import Sequence
+from collections.abc import Mapping
 from functools import cache
 from pathlib import Path
 
@@ -30,7 +30,7 @@ from tubewiki.ledger import LEDGER_FILE
 from tubewiki.nlp import model_name
 from tubewiki.note_index import Stamp, stamp_of
 from tubewiki.shares import SHARES_DIR
-from tubewiki.vault import note_files
+from tubewiki.vault import note_stamps
 
 SETTLED_DIR = "settled"
 # State that never changes what an ingest writes: the run history, the lock,
@@ -77,12 +77,13 @@ def _code_fingerprint(model: str) -> str:
     return digest.hexdigest()[:16]
 
 
-def vault_fingerprint(vault: Path, notes: Sequence[tuple[str, Stamp]] | None = None) -> str:
+def vault_fingerprint(vault: Path, notes: Mapping[str, Stamp] | None = None) -> str:
     """Every note and every state file an ingest reads, by stat, hashed; `notes` are the
-    notes' stamps when the caller has them (`vault.stamps_after`)."""
+    notes' stamps (path -> stamp) when the caller has them (`vault.stamps_after`)."""
     if notes is None:
-        notes = [(rel, stamp_of(stat)) for rel, stat in note_files(vault)] if vault.is_dir() else []
-    stamps = [f"{rel}\0{stamp}\0" for rel, stamp in [*notes, *_state_files(vault)]]
+        notes = note_stamps(vault) if vault.is_dir() else {}
+    ordered = [(rel, notes[rel]) for rel in sorted(notes)]  # in any order they were found
+    stamps = [f"{rel}\0{stamp}\0" for rel, stamp in [*ordered, *_state_files(vault)]]
     return hashlib.sha256("".join(stamps).encode()).hexdigest()[:16]
 
 
@@ -105,7 +106,7 @@ def _record_path(vault: Path, video_id: str) -> Path:
 
 
 def _fingerprints(
-    vault: Path, source: Source, notes: Sequence[tuple[str, Stamp]] | None = None
+    vault: Path, source: Source, notes: Mapping[str, Stamp] | None = None
 ) -> dict[str, str]:
     return {
         "transcript": source.transcript_hash,
@@ -115,7 +116,7 @@ def _fingerprints(
 
 
 def record(
-    vault: Path, source: Source, run_id: str, notes: Sequence[tuple[str, Stamp]] | None = None
+    vault: Path, source: Source, run_id: str, notes: Mapping[str, Stamp] | None = None
 ) -> None:
     """Remember that `run_id` left the vault as ingesting `source` leaves it.
 
