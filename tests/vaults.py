@@ -17,8 +17,9 @@ SHARED = Path(__file__).resolve().parents[2] / "shared"
 CHECK_NOTES = SHARED / "tools" / "check_notes.py"
 _WIKILINK = re.compile(r"\[\[(.*?)\]\]", re.S)
 # Caches derived from the notes and transcripts, which any command may refresh: they
-# hold no content of the vault's own (the front matter index, spaCy's parses).
-DERIVED = (".tubewiki/index.sqlite", ".tubewiki/parsed/")
+# hold no content of the vault's own (the front matter index, the index of what
+# videos say, spaCy's parses).
+DERIVED = (".tubewiki/index.sqlite", ".tubewiki/said.sqlite", ".tubewiki/parsed/")
 
 
 def snapshot(vault: Path) -> dict[str, bytes]:

@@ -25,12 +25,13 @@ from pathlib import Path
 from tubewiki import cache, lexicon
 from tubewiki.cache import Source
 from tubewiki.errors import StateError
-from tubewiki.extract.known import KnownNames, squeezed_names
+from tubewiki.extract.known import KnownNames, squeeze, squeezed_names
 from tubewiki.journal import state_dir
 from tubewiki.lexicon import Lexicon, Snapshot, Taught
 from tubewiki.notes import Note, slug_of
 from tubewiki.plan import VideoInput, disagrees, disposable
-from tubewiki.study import Study, extract_known, load_taught, study, videos_saying
+from tubewiki.said import videos_saying
+from tubewiki.study import Study, extract_known, load_taught, study
 from tubewiki.types import Extraction
 from tubewiki.vault import Vault, as_strings
 
@@ -93,7 +94,7 @@ def prepare(
         names = lexicon.forms_of(old.get(s) for s in changed) | lexicon.forms_of(
             entries.get(s) for s in changed
         )
-        todo = set(fresh) | videos_saying(vault, ids - set(fresh), names)
+        todo = set(fresh) | videos_saying(vault, ids - set(fresh), _squeezed(names))
     known = KnownNames(entries, squeezed)
     allowed = lexicon.allowed(entries)
 
@@ -117,7 +118,7 @@ def prepare(
     flipped = linkable ^ current
     if flipped and old is not None:  # links to a note made or gone: re-plan who says it
         names = lexicon.forms_of(entries.get(s) or old.get(s) for s in flipped)
-        inputs.update(extract(videos_saying(vault, ids - set(inputs), names)))
+        inputs.update(extract(videos_saying(vault, ids - set(inputs), _squeezed(names))))
     ending = lexicon.with_notes(entries, linkable, among=flipped)  # the rest say `current`
     return RunPlan(
         inputs=inputs,
@@ -221,6 +222,11 @@ def _notes_after(loaded: Vault, inputs: Mapping[str, VideoInput]) -> set[str]:
 def _vanishes(note: Note, cited: set[str]) -> bool:
     """Gone, when every video it cites (all in the run) no longer yields it."""
     return bool(cited) and disposable(note)
+
+
+def _squeezed(forms: Iterable[str]) -> set[str]:
+    """Names as `said.videos_saying` looks them up."""
+    return {squeeze(f) for f in forms}
 
 
 def _snapshot(vault: Path) -> Snapshot | None:

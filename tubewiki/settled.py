@@ -24,6 +24,7 @@ from collections.abc import Mapping
 from functools import cache
 from pathlib import Path
 
+from tubewiki import note_index, said
 from tubewiki.cache import Source
 from tubewiki.journal import LOCK_FILE, OWNER_FILE, STATE_DIR, TXN_DIR, state_dir
 from tubewiki.ledger import LEDGER_FILE
@@ -35,14 +36,16 @@ from tubewiki.vault import note_stamps
 SETTLED_DIR = "settled"
 # State that never changes what an ingest writes: the run history, the lock,
 # these records themselves, and caches derived from the notes and transcripts
-# (the note index, the parse cache), and the videos a backfill's workers share out.
+# (the note index, the index of what videos say, the parse cache), and the videos
+# a backfill's workers share out.
 IGNORED_STATE = (
     LEDGER_FILE,
     LOCK_FILE,
     OWNER_FILE,
     SETTLED_DIR,
     TXN_DIR,
-    "index.sqlite",
+    note_index.INDEX_FILE,
+    said.INDEX_FILE,
     "parsed",
     SHARES_DIR,
 )

@@ -30,6 +30,7 @@ from tubewiki.extract.known import relevant, squeeze
 from tubewiki.journal import state_dir
 from tubewiki.lexicon import Taught, taught
 from tubewiki.nlp import model_name
+from tubewiki.said import SAID_DIR
 from tubewiki.transcript import TimedText, needs_repair, timed_text
 from tubewiki.types import Extraction, KnownEntity, Parsed, TranscriptKind
 
@@ -37,7 +38,6 @@ log = logging.getLogger(__name__)
 
 PARSED_DIR = "parsed"
 LEARNED_DIR = "learned"
-SAID_DIR = "said"
 _PACKAGE = Path(__file__).resolve().parent
 
 
@@ -182,20 +182,3 @@ def load_taught(vault: Path, video_id: str) -> tuple[Taught, ...] | None:
         )
     except (OSError, ValueError, KeyError, TypeError):
         return None
-
-
-def videos_saying(vault: Path, videos: Iterable[str], forms: Collection[str]) -> set[str]:
-    """The videos whose text contains one of `forms`, ignoring case and spacing."""
-    needles = {squeeze(f) for f in forms} - {""}
-    if not needles:
-        return set()
-    found = set()
-    for video_id in videos:
-        try:
-            said = json.loads((state_dir(vault) / SAID_DIR / f"{video_id}.json").read_bytes())
-        except (OSError, ValueError):
-            found.add(video_id)  # not known what it says: extract it again to be sure
-            continue
-        if not isinstance(said, str) or any(n in said for n in needles):
-            found.add(video_id)
-    return found
