@@ -433,9 +433,10 @@ def note_stamps(root: Path) -> dict[str, Stamp]:
 
 
 def _walk(found: dict[str, Stamp], prefix: str, folder: str, parent: int | None) -> None:
+    flags = os.O_RDONLY | os.O_DIRECTORY | (os.O_NOFOLLOW if parent is not None else 0)
     try:
-        fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY, dir_fd=parent)
-    except PermissionError:
+        fd = os.open(folder, flags, dir_fd=parent)
+    except OSError:  # unreadable, gone, or a link since it was listed
         return  # rglob skips what it cannot list, too
     try:
         names: list[str] = []
