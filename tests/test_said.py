@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import sqlite3
 import tempfile
 from pathlib import Path
 from unittest import mock
@@ -91,3 +92,21 @@ def test_an_index_sqlite_cannot_open_falls_back_to_the_files(tmp_path: Path) -> 
     (tmp_path / ".tubewiki" / INDEX_FILE).write_bytes(b"not a database, whatever it was" * 100)
     asked = {"vidAAAAAAA1", "vidBBBBBBB2", "vidCCCCCCC3"}  # the last has no file
     assert videos_saying(tmp_path, asked, {"gpu"}) == {"vidAAAAAAA1", "vidCCCCCCC3"}
+
+
+def test_a_video_gone_from_the_vault_leaves_the_index(tmp_path: Path) -> None:
+    folder = tmp_path / ".tubewiki" / SAID_DIR
+    folder.mkdir(parents=True)
+    for video in ("vidAAAAAAA1", "vidBBBBBBB2"):
+        (folder / f"{video}.json").write_text(json.dumps("thegpuworks"), encoding="utf-8")
+    assert videos_saying(tmp_path, {"vidAAAAAAA1", "vidBBBBBBB2"}, {"gpu"}) == {
+        "vidAAAAAAA1",
+        "vidBBBBBBB2",
+    }
+    (folder / "vidBBBBBBB2.json").unlink()
+    assert videos_saying(tmp_path, {"vidAAAAAAA1"}, {"gpu"}) == {"vidAAAAAAA1"}
+    with sqlite3.connect(tmp_path / ".tubewiki" / INDEX_FILE) as db:
+        kept = [v for (v,) in db.execute("SELECT video FROM files")]
+        texts = db.execute("SELECT count(*) FROM said").fetchone()[0]
+    db.close()
+    assert (kept, texts) == (["vidAAAAAAA1"], 1)

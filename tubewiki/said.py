@@ -63,6 +63,9 @@ def _follow_files(db: sqlite3.Connection, folder: Path, asked: set[str]) -> set[
     kept = {video: stamp for video, stamp in db.execute("SELECT video, stamp FROM files")}
     unknown: set[str] = set()
     with db:
+        for video in sorted(kept.keys() - asked):  # a video gone from the vault goes here
+            if not os.path.exists(os.path.join(folder, f"{video}.json")):
+                _forget(db, video)
         for video in sorted(asked):
             path = os.path.join(folder, f"{video}.json")
             try:
