@@ -86,14 +86,16 @@ def index_keys(meta: dict[str, Any]) -> tuple[str, str, str | None, str | None]:
         return kind, str(meta.get("videoId", "")), None, None
     if kind != "entity":
         return kind, "", None, None
-    formerly, videos = (list(dict.fromkeys(as_strings(meta.get(k)))) for k in _LISTED)
-    return kind, "", _json_or_none(formerly), _json_or_none(videos)
+    return kind, "", _json_or_none(listed(meta, "formerly")), _json_or_none(listed(meta, "videos"))
 
 
-_LISTED = ("formerly", "videos")
+def listed(meta: dict[str, Any], key: str) -> tuple[str, ...]:
+    """A front matter list's distinct values as strings, in their order: what a vault
+    indexes an entity note under (its `formerly`, its `videos`)."""
+    return tuple(dict.fromkeys(as_strings(meta.get(key))))
 
 
-def _json_or_none(values: list[str]) -> str | None:
+def _json_or_none(values: tuple[str, ...]) -> str | None:
     return json.dumps(values, ensure_ascii=False) if values else None
 
 

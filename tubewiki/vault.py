@@ -28,7 +28,15 @@ from tubewiki.note_index import (
     split_note,
     stamp_of,
 )
-from tubewiki.notes import GENERATOR_KEY, Note, as_strings, dump_note, parse_note, slug_of
+from tubewiki.notes import (
+    GENERATOR_KEY,
+    Note,
+    as_strings,
+    dump_note,
+    listed,
+    parse_note,
+    slug_of,
+)
 from tubewiki.types import KnownEntity
 
 log = logging.getLogger(__name__)
@@ -64,7 +72,7 @@ class Vault:
         self,
         root: Path,
         texts: dict[str, str] | Originals,
-        notes: dict[str, Note] | dict[str, Note | Row] | None = None,
+        notes: Mapping[str, Note | Row] | None = None,
     ) -> None:
         """`notes` are `texts` parsed, or their index rows (`load` gives them); parsed
         here when not given."""
@@ -85,10 +93,7 @@ class Vault:
         # a run of one video asks only a few times, and a load asks never.
         self._citing: ListIndex | None = None
         self._front_matter: FrontMatterIndex | None = None  # what `load` read the notes from
-        # Nothing indexed yet, so nothing to take out: `_add_keys`, inlined, as this runs
-        # once a note, 10,000 times a run in a big vault.
-        kinds, keys, slugs = self._kinds, self._keys, self._slugs
-        for path, item in notes.items():
+        for path, item in notes.items():  # nothing indexed yet: nothing to take out
             if isinstance(item, Note):
                 kind, video_id = item.kind, _video_id(item)
                 if kind == "entity" and "formerly" in item.meta:  # few notes were renamed
@@ -97,17 +102,8 @@ class Vault:
                 kind, video_id, formerly = item[3], item[4], item[5]
                 if formerly is not None:
                     self._formerly.add(path, tuple(json.loads(formerly)))
-            if kind not in kinds:
-                kinds[kind] = {}
-            kinds[kind][path] = None
-            slug = path[path.rfind("/") + 1 :].removesuffix(".md")  # `slug_of`
-            keys[path] = (kind, slug, video_id)
-            if slug in slugs:
-                slugs[slug][path] = None
-            else:
-                slugs[slug] = {path: None}
-            if video_id:
-                self._videos.setdefault(video_id, {})[path] = None
+            self._kinds.setdefault(kind, {})[path] = None
+            self._add_keys(path, kind, video_id)
 
     @classmethod
     def load(cls, root: Path) -> Vault:
@@ -379,7 +375,7 @@ class ListIndex:
             if not paths:
                 del self._paths[value]
         if note is not None and note.kind == "entity":
-            self.add(path, tuple(dict.fromkeys(as_strings(note.meta.get(self.key)))))
+            self.add(path, listed(note.meta, self.key))
 
     def add(self, path: str, values: tuple[str, ...]) -> None:
         """Index a note not indexed yet under `values` (distinct, in their order)."""
