@@ -19,11 +19,9 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from wordfreq import zipf_frequency
-
 from tubewiki.extract.entities import LinkedMention, Resolved
 from tubewiki.extract.spans import SpanSet
-from tubewiki.extract.words import everyday
+from tubewiki.extract.words import everyday, zipf_frequency
 from tubewiki.slugs import slugify
 from tubewiki.types import Entity, KeyTerm
 
