@@ -197,10 +197,6 @@ def _warm_ingest() -> None:
     """What an ingest needs, loaded while Prefect's temporary server starts: the flow,
     Prefect's task engine (imported at the first task), spaCy's model and wordfreq's
     English list (read at its first question, 0.15 s).
-
-    Not SciPy, which networkx imports at the summary's first PageRank (about 0.1 s):
-    when textacy's SciPy and scikit-learn were loaded before the spaCy work, that
-    work ran about a second slower (A/B on this machine), more than overlapping saved.
     """
     import prefect.task_engine  # noqa: F401
 

@@ -51,8 +51,7 @@ IGNORED_STATE = (
 )
 # Libraries whose upgrade can change what an ingest writes, besides tubewiki itself.
 OUTPUT_LIBRARIES = (
-    "spacy", "pyyaml", "python-frontmatter", "jinja2", "rapidfuzz", "wordfreq",
-    "networkx", "scipy",
+    "spacy", "pyyaml", "python-frontmatter", "jinja2", "rapidfuzz", "wordfreq", "numpy",
 )  # fmt: skip
 _PACKAGE = Path(__file__).resolve().parent
 _CODE_DIRS = (_PACKAGE, _PACKAGE.parent / "templates")  # the package holds _templates
