@@ -17,7 +17,14 @@ from pathlib import Path
 
 import pytest
 
-from flows.server import ServerRecord, _alive, healthy, read_record, temporary_env
+from flows.server import (
+    PRIMING_REQUESTS,
+    ServerRecord,
+    _alive,
+    healthy,
+    read_record,
+    temporary_env,
+)
 from tests.test_worker_lifeline import wait_for
 from tubewiki.handoff import runner_socket
 from tubewiki.journal import vault_lock
@@ -109,6 +116,20 @@ def test_the_temporary_server_skips_what_it_does_not_need_unless_the_user_says()
     assert env["PY_KEY_VALUE_DISABLE_BEARTYPE"] == "true"
     assert env["PREFECT_UI_ENABLED"] == "0"
     assert env["TUBEWIKI_SERVER_OWNER"] == "4242"
+
+
+def test_the_temporary_server_primes_itself_with_routes_prefect_serves() -> None:
+    """A request Prefect no longer serves would fail unseen (priming is best effort)."""
+    from prefect.server.api.server import API_ROUTERS
+
+    served = {
+        (method, getattr(route, "path", ""))
+        for router in API_ROUTERS
+        for route in router.routes
+        for method in getattr(route, "methods", ())
+    }
+    assert set(PRIMING_REQUESTS) <= served
+    assert PRIMING_REQUESTS[0] == ("GET", "/admin/version")  # the client's first request
 
 
 @pytest.mark.slow
