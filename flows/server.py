@@ -27,12 +27,13 @@ import subprocess
 import sys
 import tempfile
 import time
-import tomllib
 from collections.abc import AsyncIterator, Iterator, Mapping
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import IO, Any
 
+from flows import migrated
+from flows.settings import profile_settings
 from tubewiki.errors import ServerError
 from tubewiki.handoff import LOG_NAME as RUNNER_LOG
 from tubewiki.handoff import runner_socket
@@ -187,10 +188,13 @@ class TemporaryServer:
         self._log: IO[bytes] = tempfile.TemporaryFile()  # noqa: SIM115  (closed in stop)
         self.port = free_port()
         self.api_url = f"http://{HOST}:{self.port}/api"
+        self.database = migrated.default_database(os.environ)
+        self.checks_database = self.database is None or not migrated.already_migrated(self.database)
         self.process = self._launch()
 
     def _launch(self) -> subprocess.Popen[bytes]:
         port = self.port
+        env = temporary_env(os.environ, os.getpid(), check_database=self.checks_database)
         command = [
             sys.executable, "-c", UVICORN_WITHOUT_GC, "--app-dir", _site_packages(),
             "--factory", "flows.server:temporary_app",
@@ -198,7 +202,7 @@ class TemporaryServer:
         ]  # fmt: skip
         return subprocess.Popen(
             command,
-            env=temporary_env(os.environ, owner=os.getpid()),
+            env=env,
             stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL,
             stderr=self._log,
@@ -229,6 +233,8 @@ class TemporaryServer:
                     "(start one with `tubewiki server start`, or set PREFECT_API_URL)"
                 )
             if healthy(self.api_url, timeout=1.0):
+                if self.database is not None and self.checks_database:
+                    migrated.remember(self.database)  # the next server need not check
                 return
             time.sleep(POLL_S)
             waited += POLL_S
@@ -257,9 +263,12 @@ class TemporaryServer:
         return " ".join(" ".join(lines[-3:]).split())[:300] or "no output"
 
 
-def temporary_env(environ: Mapping[str, str], owner: int) -> dict[str, str]:
+def temporary_env(
+    environ: Mapping[str, str], owner: int, check_database: bool = True
+) -> dict[str, str]:
     """The temporary server's environment: `TEMPORARY_SERVER_DEFAULTS` under the user's
-    own, no UI, and no API URL, which would point the server at itself."""
+    own, no UI, no API URL, which would point the server at itself, and no migration
+    check of a database known to be migrated (`flows.migrated`)."""
     env = {
         **TEMPORARY_SERVER_DEFAULTS,
         **environ,
@@ -268,6 +277,8 @@ def temporary_env(environ: Mapping[str, str], owner: int) -> dict[str, str]:
         "PREFECT__SERVER_FINAL": "1",
         OWNER_ENV: str(owner),
     }
+    if not check_database:
+        env.update(migrated.SKIP)
     env.pop("PREFECT_API_URL", None)
     return env
 
@@ -525,15 +536,7 @@ def _configured_url() -> str | None:
 
 def profile_url(env: Mapping[str, str] = os.environ) -> str | None:
     """The active Prefect profile's API URL under `env`, read without importing Prefect."""
-    home = Path(env.get("PREFECT_HOME", "") or Path.home() / ".prefect")
-    path = Path(env.get("PREFECT_PROFILES_PATH", "") or home / "profiles.toml")
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    name = env.get("PREFECT_PROFILE") or data.get("active", "ephemeral")
-    profile = data.get("profiles", {}).get(name, {})
-    url = profile.get("PREFECT_API_URL") if isinstance(profile, dict) else None
+    url = profile_settings(env).get("PREFECT_API_URL")
     return str(url).strip() or None if url else None
 
 

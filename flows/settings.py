@@ -8,8 +8,11 @@ busy 2-core machine can exceed Prefect's 20 s default.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+import tomllib
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
 
 DEFAULTS = {
     "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
@@ -20,6 +23,19 @@ DEFAULTS = {
 # What a command sets unless `--verbose` (`cli_common.flow_session`); the warm runner
 # (`flows.runner`) imports Prefect under the same.
 QUIET = {"PREFECT_LOGGING_LEVEL": "CRITICAL", "PREFECT_SERVER_LOGGING_LEVEL": "CRITICAL"}
+
+
+def profile_settings(env: Mapping[str, str]) -> dict[str, Any]:
+    """The settings of Prefect's active profile under `env`, read without importing Prefect."""
+    home = Path(env.get("PREFECT_HOME", "") or Path.home() / ".prefect")
+    path = Path(env.get("PREFECT_PROFILES_PATH", "") or home / "profiles.toml")
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    name = env.get("PREFECT_PROFILE") or data.get("active", "ephemeral")
+    profile = data.get("profiles", {}).get(name, {})
+    return profile if isinstance(profile, dict) else {}
 
 
 def apply_defaults() -> None:

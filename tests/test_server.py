@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 
+from flows import migrated
 from flows.server import (
     PRIMING_REQUESTS,
     ServerRecord,
@@ -144,6 +145,12 @@ def test_a_cold_ingest_starts_its_own_server_without_importing_prefects(
     imported = {line.rsplit("|", 1)[-1].strip() for line in done.stderr.splitlines()}
     assert "prefect.flow_engine" in imported  # the flow did run in this process
     assert not {m for m in imported if m.startswith("prefect.server.api")}
+    # Its server checked Prefect's database, and that is remembered: the next skips it.
+    record = json.loads((tmp_path / "state" / migrated.RECORD_FILE).read_text())
+    assert list(record) == [str(migrated.default_database(os.environ))]
+    again = ingest(tmp_path / "again", tmp_path / "state")
+    assert again.returncode == 0, again.stderr[-2000:]
+    assert (tmp_path / "again" / "entities" / "jensen_huang.md").is_file()
 
 
 @pytest.mark.slow
