@@ -8,6 +8,7 @@ from prefect import flow
 from prefect.artifacts import create_markdown_artifact
 
 from flows.tasks import fetch_source, study_video, write_notes
+from tubewiki import ahead
 from tubewiki.backfill import record_failure
 from tubewiki.ledger import utc_now
 from tubewiki.pipeline import Request, RunReport, unchanged
@@ -56,6 +57,7 @@ def ingest_video(
     if not force and (run_id := settled_by(root, source)):
         print(f"{request.video_id}: unchanged since run {run_id}; nothing to do")
         return unchanged(source, run_id)
+    ahead.start(root)  # the vault's notes, read while spaCy parses
     found = study_video(source, root)
     report = write_notes(root, [(source, found)], force=force)  # caches the transcript too
     publish(report)

@@ -19,7 +19,12 @@ _WIKILINK = re.compile(r"\[\[(.*?)\]\]", re.S)
 # Caches derived from the notes and transcripts, which any command may refresh: they
 # hold no content of the vault's own (the front matter index, the index of what
 # videos say, spaCy's parses).
-DERIVED = (".tubewiki/index.sqlite", ".tubewiki/said.sqlite", ".tubewiki/parsed/")
+DERIVED = (
+    ".tubewiki/index.sqlite",
+    ".tubewiki/said.sqlite",
+    ".tubewiki/parsed/",
+    ".tubewiki/changes",
+)
 
 
 def snapshot(vault: Path) -> dict[str, bytes]:

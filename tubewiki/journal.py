@@ -51,6 +51,9 @@ STATE_FOLDERS = ("transcripts", "learned", "said", "lexicon")
 JOURNAL_VERSION = 1
 TMP_SUFFIX = ".tubewiki-tmp"
 DONE_SUFFIX = ".done"
+# A token written anew before and after notes are moved (`_apply`, `_undo`): a read of
+# the vault made outside the lock is as good as one made under it while it is unchanged.
+CHANGES_FILE = "changes"
 
 RecoveryAction = Literal["rolled_forward", "rolled_back"]
 
@@ -283,6 +286,7 @@ def _undo(vault: Path, txn: Path, ops: list[_Op], cause: Exception) -> None:
                 os.replace(old, target)
         os.replace(txn / JOURNAL_FILE, txn / (JOURNAL_FILE + ".undone"))  # now rolls back
         _fsync_dir(txn)
+        _changing(vault)
     except OSError as exc:
         raise VaultError(
             f"could not finish writing to vault '{vault}' ({cause}) nor "
@@ -446,12 +450,37 @@ def _new_txn(vault: Path) -> Path:
         return txn
 
 
+def changes_token(vault: Path) -> str:
+    """What `CHANGES_FILE` says now ("" before any change): compare it with itself later
+    to tell whether any commit, undo or recovery moved notes in between."""
+    try:
+        return (vault / STATE_DIR / CHANGES_FILE).read_text(encoding="ascii")
+    except (OSError, ValueError):
+        return ""
+
+
+def _changing(vault: Path) -> None:
+    """A new `CHANGES_FILE` token, before notes move and again once they have."""
+    path = vault / STATE_DIR / CHANGES_FILE
+    partial = path.with_name(f"{CHANGES_FILE}.{os.getpid()}{TMP_SUFFIX}")
+    partial.write_text(secrets.token_hex(16), encoding="ascii")
+    os.replace(partial, path)
+
+
 def _apply(vault: Path, txn: Path, ops: list[_Op]) -> None:
     """Move staged files into place and deleted ones out; idempotent, so safe to repeat.
 
     A file about to be replaced is first hard-linked into the transaction, so
     `_undo` can put it back.
     """
+    _changing(vault)
+    try:
+        _move_all(vault, txn, ops)
+    finally:
+        _changing(vault)
+
+
+def _move_all(vault: Path, txn: Path, ops: list[_Op]) -> None:
     touched: set[Path] = set()
     for op in ops:
         target = _target(vault, op)

@@ -194,7 +194,7 @@ def read_note(path: str, stamp: Stamp) -> tuple[str, Split | None]:
 
 
 def _connect(path: Path) -> sqlite3.Connection:
-    db = sqlite3.connect(path, timeout=30)
+    db = sqlite3.connect(path, timeout=30, check_same_thread=False)  # `ahead` opens it
     if db.execute("PRAGMA user_version").fetchone()[0] != _VERSION:
         with db:  # an older index: its rows are read again from the notes, once
             db.execute("DROP TABLE IF EXISTS notes")

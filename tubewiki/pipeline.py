@@ -20,7 +20,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from tubewiki import cache, collector, journal, relink, sections, settled, shares
+from tubewiki import ahead, cache, collector, journal, relink, sections, settled, shares
 from tubewiki.cache import Source
 from tubewiki.errors import TubewikiError
 from tubewiki.ledger import ChangeRow, Ledger, RunKind, RunStatus
@@ -243,7 +243,8 @@ def _locked(
 ) -> RunReport:
     """`apply`'s work, under the vault lock."""
     recovered = _recover(vault)
-    loaded = Vault.load(vault)
+    early = ahead.take(vault)  # taken either way: a read ahead serves one run
+    loaded = Vault.load(vault, None if recovered else early)
     reports = edit(loaded)
     changes = loaded.changes()
     state, ingested = bookkeeping() if bookkeeping is not None else ({}, [])
@@ -327,6 +328,7 @@ def ingest(
     source = acquire(request, vault=vault, proxy=proxy)
     if not force and (run_id := settled.settled_by(vault, source)):
         return unchanged(source, run_id)
+    ahead.start(vault)  # the vault's notes, read while spaCy parses
     found = study(vault, source)
     return write(vault, [(source, found)], force=force, lock_timeout=lock_timeout)
 

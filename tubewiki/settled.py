@@ -26,7 +26,7 @@ from pathlib import Path
 
 from tubewiki import note_index, said
 from tubewiki.cache import Source
-from tubewiki.journal import LOCK_FILE, OWNER_FILE, STATE_DIR, TXN_DIR, state_dir
+from tubewiki.journal import CHANGES_FILE, LOCK_FILE, OWNER_FILE, STATE_DIR, TXN_DIR, state_dir
 from tubewiki.ledger import LEDGER_FILE
 from tubewiki.nlp import model_name
 from tubewiki.note_index import Stamp, stamp_of
@@ -39,6 +39,7 @@ SETTLED_DIR = "settled"
 # (the note index, the index of what videos say, the parse cache), and the videos
 # a backfill's workers share out.
 IGNORED_STATE = (
+    CHANGES_FILE,
     LEDGER_FILE,
     LOCK_FILE,
     OWNER_FILE,

@@ -15,6 +15,7 @@ import os
 from collections.abc import Callable, Container, Iterable, Iterator, Mapping, MutableMapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from tubewiki.errors import VaultError
 from tubewiki.journal import STATE_DIR
@@ -38,6 +39,9 @@ from tubewiki.notes import (
     slug_of,
 )
 from tubewiki.types import KnownEntity
+
+if TYPE_CHECKING:
+    from tubewiki.ahead import Ahead
 
 log = logging.getLogger(__name__)
 
@@ -106,14 +110,19 @@ class Vault:
             self._add_keys(path, kind, video_id)
 
     @classmethod
-    def load(cls, root: Path) -> Vault:
+    def load(cls, root: Path, ahead: Ahead | None = None) -> Vault:
+        """The vault's notes; `ahead` is its stamps and note index, read earlier and
+        still true of it (`tubewiki.ahead.take`)."""
         if root.exists() and not root.is_dir():
             raise VaultError(
                 f"vault path '{root}' is a file, not a folder; pass a folder with --vault"
             )
         originals = Originals(root, {})
-        stamps = note_stamps(root) if root.is_dir() else {}
-        index = FrontMatterIndex(root)
+        if ahead is not None:
+            stamps, index = ahead.stamps, ahead.index
+        else:
+            stamps = note_stamps(root) if root.is_dir() else {}
+            index = FrontMatterIndex(root)
         rows = index.unchanged(stamps)
         notes: dict[str, Note | Row] = {}
         for rel, stamp in stamps.items():
