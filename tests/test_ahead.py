@@ -19,7 +19,9 @@ SHARED = "entities/dana_whitfield.md"  # A creates it, B adds its section
 KEPT = "Written by another run while this one parsed."
 
 
-def test_a_commit_undo_or_recovery_renews_the_changes_token(tmp_path: Path) -> None:
+def test_a_commit_undo_or_recovery_renews_the_changes_token(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     (tmp_path / journal.STATE_DIR).mkdir()
     seen = {journal.changes_token(tmp_path)}
     journal.commit(tmp_path, {"a.md": "a\n"})
@@ -31,8 +33,20 @@ def test_a_commit_undo_or_recovery_renews_the_changes_token(tmp_path: Path) -> N
     with pytest.raises(RuntimeError):
         journal.commit(tmp_path, {"a.md": "b\n"}, on_applied=boom)  # applied, then undone
     seen.add(journal.changes_token(tmp_path))
-    assert len(seen) == 3
     assert (tmp_path / "a.md").read_text() == "a\n"
+
+    def killed(*args: object) -> None:
+        raise KeyboardInterrupt  # past the commit point, before any note moved
+
+    with monkeypatch.context() as patched:
+        patched.setattr(journal, "_move_all", killed)
+        with pytest.raises(KeyboardInterrupt):
+            journal.commit(tmp_path, {"a.md": "c\n"})
+    seen.add(journal.changes_token(tmp_path))
+    assert [r.action for r in journal.recover(tmp_path)] == ["rolled_forward"]
+    seen.add(journal.changes_token(tmp_path))
+    assert len(seen) == 5
+    assert (tmp_path / "a.md").read_text() == "c\n"
 
 
 def test_a_read_ahead_serves_only_while_no_notes_moved(tmp_path: Path) -> None:

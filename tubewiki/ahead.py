@@ -1,14 +1,14 @@
 """The vault read ahead of the lock, in a thread, while spaCy parses the video.
 
 A run loads the vault under the lock: a stat of every note and the note
-index's rows, 45 ms at 10,000 notes, after a parse that leaves a core idle
-while it waits on its own threads and the system waits on nothing. Started
-before the parse, the same reads overlap it (a stat and SQLite let go of the
-interpreter lock). The run takes them under the lock only if no notes moved
-in between (`journal.changes_token`, renewed around every commit, undo and
-recovery) and it recovered nothing itself; else it reads again. A hand edit
-in between is what it is under the lock too: an edit after the read, which
-the commit checks each note it writes against.
+index's rows, 45 ms at 10,000 notes. Started before the parse, the same reads
+overlap it, as the stats and SQLite let go of the interpreter lock. The run
+takes them under the lock only if no notes moved in between
+(`journal.changes_token`, renewed before and after every commit, undo and
+recovery moves notes); else it reads again. A note edited by hand in between
+is met as an edit during the run is: when the run reads its body, the file
+must still match the stamp it was loaded with, or the run stops with a
+one-line error before anything is written.
 """
 
 from __future__ import annotations

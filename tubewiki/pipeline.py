@@ -242,9 +242,8 @@ def _locked(
     then: Callable[[RunReport, Vault], None] | None,
 ) -> RunReport:
     """`apply`'s work, under the vault lock."""
-    recovered = _recover(vault)
-    early = ahead.take(vault)  # taken either way: a read ahead serves one run
-    loaded = Vault.load(vault, None if recovered else early)
+    recovered = _recover(vault)  # a roll-forward renews the changes token
+    loaded = Vault.load(vault, ahead.take(vault))
     reports = edit(loaded)
     changes = loaded.changes()
     state, ingested = bookkeeping() if bookkeeping is not None else ({}, [])
