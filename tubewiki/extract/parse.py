@@ -106,17 +106,12 @@ def parse(
     sentences: list[Sentence] = []
     mentions: list[RawMention] = []
     tokens: list[Tok] = []
-    docs: list[Doc] = []
+    words: list[list[Word]] = []  # each sentence's, as YAKE sees them
     piped = nlp.pipe((chunk for _, chunk in chunks), batch_size=batch_size)
     for (offset, _), doc in zip(chunks, piped, strict=True):
-        sentences.extend(_sentences(doc, offset))
+        sentences.extend(_sentences(doc, offset, words, tokens))
         mentions.extend(_mentions(doc, offset))
-        tokens.extend(
-            (offset + t.idx, offset + t.idx + len(t), t.lemma_.lower(), t.pos_, t.tag_, t.is_stop)
-            for t in doc
-        )
-        docs.append(doc)
-    terms = _key_terms(docs, tokens, timed.text)
+    terms = _key_terms(words, tokens, timed.text)
     return Parsed(tuple(sentences), tuple(mentions), terms)
 
 
@@ -130,19 +125,29 @@ def title_names(title: str, *, nlp: Language | None = None) -> list[str]:
 # --- sentences ----------------------------------------------------------------
 
 
-def _sentences(doc: Doc, offset: int) -> Iterator[Sentence]:
+def _sentences(
+    doc: Doc, offset: int, words: list[list[Word]], toks: list[Tok]
+) -> Iterator[Sentence]:
+    """The doc's sentences worth a claim. Every sentence's words as YAKE sees them go to
+    `words`, and its tokens to `toks`: spaCy's sentences cover the doc in order, and
+    each token object made is a cost (a quarter of this work when made three times)."""
     whole = doc.text  # built from every token on each access: once per doc, not per sentence
     for sent in doc.sents:
-        start = _content_start(sent)
+        tokens = list(sent)
+        words.append(_yake_words(tokens))
+        toks.extend(
+            (offset + t.idx, offset + t.idx + len(t), t.lemma_.lower(), t.pos_, t.tag_, t.is_stop)
+            for t in tokens
+        )
+        start = _content_start(tokens)
         if start is None:
             continue
         text = whole[start : sent.end_char].strip()
-        yield _features(sent, start, text, offset)
+        yield _features(sent, tokens, start, text, offset)
 
 
-def _content_start(sent: Span) -> int | None:
+def _content_start(tokens: Sequence[Token]) -> int | None:
     """Character where the sentence's content begins, after openers like "So, yeah,"."""
-    tokens = list(sent)
     i = 0
     while i < len(tokens):
         low = tokens[i].lower_
@@ -169,8 +174,8 @@ def _is_opener(token: Token) -> bool:
     return True
 
 
-def _features(sent: Span, start: int, text: str, offset: int) -> Sentence:
-    words = [t for t in sent if not t.is_punct and t.idx >= start]
+def _features(sent: Span, tokens: Sequence[Token], start: int, text: str, offset: int) -> Sentence:
+    words = [t for t in tokens if not t.is_punct and t.idx >= start]
     root = sent.root
     subjects = [c for c in root.children if c.dep_ in SUBJECT_DEPS]
     first = words[0] if words else root
@@ -201,7 +206,7 @@ def _features(sent: Span, start: int, text: str, offset: int) -> Sentence:
             if root.lemma_ == "be" and attribute is not None and attribute.pos_ in {"NOUN", "PROPN"}
             else (0, 0)
         ),
-        appositions=tuple(_appositions(sent, offset)),
+        appositions=tuple(_appositions(tokens, offset)),
         lemmas=tuple(
             t.lemma_.lower()
             for t in words
@@ -215,9 +220,9 @@ def _span(token: Token, offset: int) -> tuple[int, int]:
     return offset + sub[0].idx, offset + sub[-1].idx + len(sub[-1])
 
 
-def _appositions(sent: Span, offset: int) -> Iterator[tuple[int, int, int, int]]:
+def _appositions(tokens: Sequence[Token], offset: int) -> Iterator[tuple[int, int, int, int]]:
     """("Melissa Perri", "the CEO of Produx Labs") as offsets, for each appositive."""
-    for token in sent:
+    for token in tokens:
         if token.dep_ != "appos" or token.head.pos_ != "PROPN":
             continue
         head = token.head
@@ -237,7 +242,7 @@ def _is_figure(ent: Span) -> bool:
 # --- names and key terms ------------------------------------------------------
 
 
-def _yake_words(sent: Span) -> list[Word]:
+def _yake_words(tokens: Sequence[Token]) -> list[Word]:
     return [
         Word(
             t.lemma_,
@@ -246,7 +251,7 @@ def _yake_words(sent: Span) -> list[Word]:
             t.is_punct or t.is_space,
             t.is_upper or (t.is_title and not t.is_sent_start),
         )
-        for t in sent
+        for t in tokens
     ]
 
 
@@ -261,9 +266,11 @@ def _mentions(doc: Doc, offset: int) -> Iterator[RawMention]:
             )
 
 
-def _key_terms(docs: Sequence[Doc], tokens: Sequence[Tok], text: str) -> tuple[KeyTerm, ...]:
+def _key_terms(
+    words: Sequence[Sequence[Word]], tokens: Sequence[Tok], text: str
+) -> tuple[KeyTerm, ...]:
     """YAKE's key terms of the whole video, with every place each is said."""
-    found = key_terms([_yake_words(sent) for doc in docs for sent in doc.sents], KEY_TERMS)
+    found = key_terms(words, KEY_TERMS)
     ranked = [term.lower() for term, _ in found]
     wanted = {tuple(term.split()): rank for rank, term in enumerate(ranked)}
     longest = max((len(k) for k in wanted), default=0)

@@ -72,14 +72,20 @@ def key_terms(
 def _tallies(sentences: Sequence[Sequence[Word]]) -> dict[str, _Tally]:
     tallies: defaultdict[str, _Tally] = defaultdict(_Tally)
     for index, sentence in enumerate(sentences):
+        context = [None if w.gap else w.lemma for w in sentence]  # a gap is no context
         for i, word in enumerate(sentence):
             tally = tallies[word.lemma]
             tally.count += 1
             tally.cased += word.cased
             tally.sentences.append(index)
-            tally.left.extend(w.lemma for w in sentence[max(0, i - WINDOW) : i] if not w.gap)
-            tally.right.extend(w.lemma for w in sentence[i + 1 : i + 1 + WINDOW] if not w.gap)
+            tally.left.extend(_said(context[max(0, i - WINDOW) : i]))
+            tally.right.extend(_said(context[i + 1 : i + 1 + WINDOW]))
     return tallies
+
+
+def _said(window: list[str | None]) -> list[str]:
+    """The window's lemmas, without its gaps."""
+    return [lemma for lemma in window if lemma is not None]
 
 
 def _word_scores(tallies: dict[str, _Tally], stops: set[str], n_sentences: int) -> dict[str, float]:
@@ -119,18 +125,25 @@ def _candidates(
     proper nouns and adjectives, and neither starts nor ends with a stop word. A
     single word is no candidate if any of its forms is a stop word ("Part" and "part").
     """
+    columns = [
+        (
+            [w.lemma for w in sentence],
+            [w.stop for w in sentence],
+            [not w.gap and w.pos in CANDIDATE_POS for w in sentence],
+        )
+        for sentence in sentences
+    ]
     for n in range(1, longest + 1):
-        for sentence in sentences:
-            for i in range(len(sentence) - n + 1):
-                words = sentence[i : i + n]
+        for lemmas, stop, fits in columns:
+            for i in range(len(lemmas) - n + 1):
                 if (
-                    words[0].stop
-                    or words[-1].stop
-                    or any(w.gap or w.pos not in CANDIDATE_POS for w in words)
-                    or (n == 1 and words[0].lemma in stops)
+                    stop[i]
+                    or stop[i + n - 1]
+                    or not all(fits[i : i + n])
+                    or (n == 1 and lemmas[i] in stops)
                 ):
                     continue
-                yield tuple(w.lemma for w in words)
+                yield tuple(lemmas[i : i + n])
 
 
 def _term_score(
