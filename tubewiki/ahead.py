@@ -20,7 +20,7 @@ from pathlib import Path
 
 from tubewiki.journal import changes_token
 from tubewiki.note_index import FrontMatterIndex, Stamp
-from tubewiki.vault import note_stamps
+from tubewiki.vault import first_reads
 
 log = logging.getLogger(__name__)
 
@@ -36,7 +36,7 @@ class Ahead:
 
 def read(vault: Path) -> Ahead:
     token = changes_token(vault)  # first: a change after it renews it
-    return Ahead(token, note_stamps(vault) if vault.is_dir() else {}, FrontMatterIndex(vault))
+    return Ahead(token, *first_reads(vault))
 
 
 _reading: dict[Path, Future[Ahead]] = {}

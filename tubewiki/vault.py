@@ -118,11 +118,7 @@ class Vault:
                 f"vault path '{root}' is a file, not a folder; pass a folder with --vault"
             )
         originals = Originals(root, {})
-        if ahead is not None:
-            stamps, index = ahead.stamps, ahead.index
-        else:
-            stamps = note_stamps(root) if root.is_dir() else {}
-            index = FrontMatterIndex(root)
+        stamps, index = (ahead.stamps, ahead.index) if ahead is not None else first_reads(root)
         rows = index.unchanged(stamps)
         notes: dict[str, Note | Row] = {}
         for rel, stamp in stamps.items():
@@ -421,6 +417,11 @@ def stamps_after(root: Path, stamps: dict[str, Stamp], written: Iterable[str]) -
         except FileNotFoundError:
             now.pop(rel, None)
     return now
+
+
+def first_reads(root: Path) -> tuple[dict[str, Stamp], FrontMatterIndex]:
+    """What a load reads before any note: every note's stamp, and the note index."""
+    return (note_stamps(root) if root.is_dir() else {}), FrontMatterIndex(root)
 
 
 def note_stamps(root: Path) -> dict[str, Stamp]:
