@@ -17,14 +17,13 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import importlib.util
 import json
 import os
 import sqlite3
 from collections.abc import Mapping
 from pathlib import Path
 
-from flows.settings import profile_settings
+from flows.settings import prefect_package, profile_settings
 from tubewiki.user_state import state_home
 
 RECORD_FILE = "migrated.json"
@@ -86,10 +85,9 @@ def _known() -> dict[str, object]:
 def _scripts() -> str | None:
     """A digest of the names of Prefect's SQLite migration scripts: a Prefect that
     brings new migrations has other names."""
-    spec = importlib.util.find_spec("prefect")
-    if spec is None or not spec.submodule_search_locations:
+    package = prefect_package()
+    if package is None:
         return None
-    package = Path(next(iter(spec.submodule_search_locations)))
     try:
         names = sorted(os.listdir(package / MIGRATIONS))
     except OSError:

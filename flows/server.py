@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import contextlib
 import gc
-import importlib.util
 import json
 import os
 import signal
@@ -33,7 +32,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from flows import migrated
-from flows.settings import profile_settings
+from flows.settings import prefect_package, profile_settings
 from tubewiki.errors import ServerError
 from tubewiki.handoff import LOG_NAME as RUNNER_LOG
 from tubewiki.handoff import runner_socket
@@ -542,7 +541,7 @@ def profile_url(env: Mapping[str, str] = os.environ) -> str | None:
 
 def _site_packages() -> str:
     """The folder holding `prefect` (uvicorn's --app-dir), found without importing it."""
-    spec = importlib.util.find_spec("prefect")
-    if spec is None or not spec.submodule_search_locations:
+    package = prefect_package()
+    if package is None:
         raise ServerError("Prefect is not installed: run `pip install prefect`")
-    return str(Path(next(iter(spec.submodule_search_locations))).parent)
+    return str(package.parent)

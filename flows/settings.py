@@ -7,10 +7,12 @@ busy 2-core machine can exceed Prefect's 20 s default.
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import tomllib
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +25,15 @@ DEFAULTS = {
 # What a command sets unless `--verbose` (`cli_common.flow_session`); the warm runner
 # (`flows.runner`) imports Prefect under the same.
 QUIET = {"PREFECT_LOGGING_LEVEL": "CRITICAL", "PREFECT_SERVER_LOGGING_LEVEL": "CRITICAL"}
+
+
+@cache
+def prefect_package() -> Path | None:
+    """The installed `prefect` package's folder, found without importing it."""
+    spec = importlib.util.find_spec("prefect")
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    return Path(next(iter(spec.submodule_search_locations)))
 
 
 def profile_settings(env: Mapping[str, str]) -> dict[str, Any]:
